@@ -1,0 +1,52 @@
+//! `fivesafes`: Five Safes decisions for federated Trusted Research Environments.
+#![deny(missing_docs)]
+
+mod decide;
+mod duo_match;
+mod exit;
+mod render;
+mod schema;
+mod sources;
+
+use clap::{Parser, Subcommand};
+use exit::Exit;
+
+/// Five Safes decisions for federated Trusted Research Environments.
+///
+/// Exit codes: 0 allow (or APPROVE); 10 deny (or DENY); 11 review (or ABSTAIN); 2 bad usage;
+/// 3 invalid request or input; 4 invalid bundle; 5 a file could not be read.
+#[derive(Parser)]
+#[command(name = "fivesafes", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide a request: for every member TRE in scope, for every Safe, allow / review / deny.
+    Decide(decide::Args),
+    /// DUO matching of a research purpose against a dataset's data use conditions (DUOS v4).
+    Duo {
+        #[command(subcommand)]
+        command: duo_match::Command,
+    },
+    /// Print a published JSON Schema (request or decision).
+    Schema(schema::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Command::Decide(args) => decide::run(&args),
+        Command::Duo { command } => duo_match::run(&command),
+        Command::Schema(args) => schema::run(&args),
+    };
+    exit.code()
+}
+
+/// Print an error as a miette diagnostic on stderr and return its exit code.
+pub fn fail(error: impl miette::Diagnostic + Send + Sync + 'static, exit: Exit) -> Exit {
+    eprintln!("{:?}", miette::Report::new(error));
+    exit
+}

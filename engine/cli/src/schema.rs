@@ -1,0 +1,30 @@
+//! `fivesafes schema`: print the published JSON Schemas.
+
+use crate::exit::Exit;
+
+/// Which schema.
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum Which {
+    /// The decision request.
+    Request,
+    /// The decision.
+    Decision,
+}
+
+/// Arguments of `fivesafes schema`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The schema to print.
+    #[arg(value_enum)]
+    which: Which,
+}
+
+/// Print the schema as pretty JSON.
+pub fn run(args: &Args) -> Exit {
+    let value = match args.which {
+        Which::Request => fivesafes_core::request_schema(),
+        Which::Decision => fivesafes_core::decision_schema(),
+    };
+    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    Exit::Allow
+}

@@ -1,0 +1,72 @@
+//! Reading bundle files from disk: the embedded baseline, plus a federation directory or the
+//! embedded example federation, plus `--vocab` files.
+
+use crate::exit::Exit;
+use fivesafes_core::{embedded, Bundle, BundleError, SourceFile, SourceRole};
+use miette::Diagnostic;
+use std::path::{Path, PathBuf};
+
+/// A file could not be read.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("cannot read `{path}`: {message}")]
+#[diagnostic(code(fivesafes::io))]
+pub struct ReadError {
+    path: String,
+    message: String,
+}
+
+/// Read a file to a string, or say which and why.
+pub fn read(path: &Path) -> Result<String, ReadError> {
+    std::fs::read_to_string(path).map_err(|e| ReadError { path: path.display().to_string(), message: e.to_string() })
+}
+
+fn rdf_file(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("ttl" | "nt" | "rdf" | "owl" | "jsonld" | "xml")
+    )
+}
+
+fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| ReadError { path: dir.display().to_string(), message: e.to_string() })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Load the bundle: baseline + (DIR or the example federation) + extra vocabularies.
+pub fn load_bundle(dir: Option<&Path>, vocab: &[PathBuf]) -> Result<Bundle, Exit> {
+    let files = collect(dir, vocab).map_err(|e| crate::fail(e, Exit::CannotRead))?;
+    Bundle::load(&files).map_err(|e: BundleError| crate::fail(e, Exit::InvalidBundle))
+}
+
+fn collect(dir: Option<&Path>, vocab: &[PathBuf]) -> Result<Vec<SourceFile>, ReadError> {
+    let mut files = embedded::baseline();
+    match dir {
+        None => files.extend(embedded::example_federation()),
+        Some(dir) => {
+            for p in sorted_files(dir)?.into_iter().filter(|p| rdf_file(p)) {
+                files.push(SourceFile::new(SourceRole::Federation, p.display().to_string(), read(&p)?));
+            }
+            let vocab_dir = dir.join("vocab");
+            if vocab_dir.is_dir() {
+                for p in sorted_files(&vocab_dir)?.into_iter().filter(|p| rdf_file(p)) {
+                    files.push(SourceFile::new(SourceRole::Vocabulary, p.display().to_string(), read(&p)?));
+                }
+            }
+            let members = dir.join("members");
+            if members.is_dir() {
+                for p in sorted_files(&members)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "cedar")) {
+                    files.push(SourceFile::new(SourceRole::LocalPolicy, p.display().to_string(), read(&p)?));
+                }
+            }
+        }
+    }
+    for p in vocab {
+        files.push(SourceFile::new(SourceRole::Vocabulary, p.display().to_string(), read(p)?));
+    }
+    Ok(files)
+}

@@ -1,0 +1,227 @@
+//! The federation bundle: member TREs and the datasets they hold, read from RDF.
+
+use crate::day::Day;
+use crate::duo::{self, DatasetUse};
+use crate::error::BundleError;
+use crate::rdf::{iri, ns, subject, View};
+use crate::vocab::Vocabulary;
+use oxigraph::model::Graph;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A member TRE.
+#[derive(Debug, Clone)]
+pub struct MemberTre {
+    /// Short identifier (`dcterms:identifier`).
+    pub id: String,
+    /// IRI.
+    pub iri: String,
+    /// Name.
+    pub name: String,
+    /// Country (an `fsj:` IRI).
+    pub country: String,
+    /// Security tier, 0-4.
+    pub tier: i64,
+    /// Controls (IRIs).
+    pub controls: Vec<String>,
+    /// Last day its information security certification is valid.
+    pub certified_until: Option<Day>,
+    /// File name of its local policies.
+    pub local_policy: Option<String>,
+}
+
+/// A dataset held by a member.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Short identifier (`dcterms:identifier`).
+    pub id: String,
+    /// IRI.
+    pub iri: String,
+    /// Title.
+    pub title: String,
+    /// The holder's member id.
+    pub holder: String,
+    /// Security tier, 0-4.
+    pub tier: i64,
+    /// De-identification level (IRI).
+    pub deidentification: String,
+    /// Holds special category data (GDPR Art 9).
+    pub special_category: bool,
+    /// Ethics approval required (DUO IRB or `fs:requiresEthicsApproval`).
+    pub requires_ethics: bool,
+    /// Variables.
+    pub variables: BTreeSet<String>,
+    /// DUO permission, modifiers and diseases (IRIs).
+    pub duo_terms: Vec<String>,
+    /// The data use conditions, ready for matching; `None` when they could not be read.
+    pub data_use: Option<DatasetUse>,
+    /// Why the data use conditions could not be read, if so.
+    pub data_use_error: Option<String>,
+    /// Terms this dataset uses that no loaded vocabulary defines.
+    pub unknown_terms: Vec<String>,
+    /// DUO MOR: publication moratorium until.
+    pub moratorium_until: Option<String>,
+    /// DUO TS: use allowed until.
+    pub time_limit: Option<String>,
+    /// DUO GS: the jurisdiction use is restricted to.
+    pub geographic_restriction: Option<String>,
+}
+
+/// The federation described by a bundle.
+#[derive(Debug, Clone, Default)]
+pub struct Federation {
+    /// IRI.
+    pub iri: String,
+    /// Title.
+    pub title: String,
+    /// Version (`owl:versionInfo`).
+    pub version: String,
+    /// Members by id.
+    pub members: BTreeMap<String, MemberTre>,
+    /// Datasets by id.
+    pub datasets: BTreeMap<String, Dataset>,
+}
+
+impl Federation {
+    /// Read the federation, its members and datasets from the graph.
+    pub fn from_graph(graph: &Graph, vocab: &Vocabulary) -> Result<Federation, BundleError> {
+        let view = View { graph };
+        let fs = |l: &str| iri(ns::FS, l);
+        let dct = |l: &str| iri(ns::DCTERMS, l);
+        let feds = view.instances(&fs("Federation"));
+        let fed = match feds.as_slice() {
+            [one] => one,
+            [] => return Err(model("bundle", "no `fs:Federation` is described", "describe the federation in federation.ttl")),
+            _ => return Err(model("bundle", "more than one `fs:Federation` is described", "keep one federation per bundle")),
+        };
+        let fs_subject = subject(fed);
+        let mut out = Federation {
+            iri: fed.as_str().to_owned(),
+            title: view.literal(fs_subject, &dct("title")).unwrap_or_default(),
+            version: view.literal(fs_subject, &iri(ns::OWL, "versionInfo")).unwrap_or_default(),
+            ..Federation::default()
+        };
+        let mut by_iri = BTreeMap::new();
+        for m in view.iris(fs_subject, &fs("hasMember")) {
+            let node = iri("", &m);
+            let s = subject(&node);
+            let id = view.literal(s, &dct("identifier")).ok_or_else(|| {
+                model(&m, "member has no `dcterms:identifier`", "give every member a short id")
+            })?;
+            let tier = tier(&view, s, &m)?;
+            let country = view
+                .iri(s, &fs("country"))
+                .ok_or_else(|| model(&m, "member has no `fs:country`", "name its country, e.g. `fsj:DE`"))?;
+            let certified_until = match view.literal(s, &fs("certifiedUntil")) {
+                Some(d) => Some(Day::parse(&d).map_err(|e| model(&m, &e, "use an xsd:date"))?),
+                None => None,
+            };
+            let mut undefined: Vec<String> = view
+                .iris(s, &fs("hasControl"))
+                .into_iter()
+                .chain([country.clone()])
+                .filter(|t| !vocab.defines(t))
+                .collect();
+            if let Some(first) = undefined.pop() {
+                return Err(model(&m, &format!("uses `{first}`, which no loaded vocabulary defines"), "load the vocabulary that defines it with --vocab"));
+            }
+            by_iri.insert(m.clone(), id.clone());
+            let member = MemberTre {
+                name: view
+                    .literal(s, &iri(ns::SCHEMA, "name"))
+                    .or_else(|| view.literal(s, &iri("http://schema.org/", "name")))
+                    .or_else(|| view.literal(s, &dct("title")))
+                    .unwrap_or_else(|| id.clone()),
+                iri: m.clone(),
+                country,
+                tier,
+                controls: view.iris(s, &fs("hasControl")),
+                certified_until,
+                local_policy: view.literal(s, &fs("localPolicy")),
+                id: id.clone(),
+            };
+            if out.members.insert(id.clone(), member).is_some() {
+                return Err(model(&m, &format!("member id `{id}` is used twice"), "member ids must be unique"));
+            }
+        }
+        for d in view.instances(&fs("Dataset")) {
+            let ds = read_dataset(&view, &d, &by_iri, vocab)?;
+            let id = ds.id.clone();
+            if out.datasets.insert(id.clone(), ds).is_some() {
+                return Err(model(d.as_str(), &format!("dataset id `{id}` is used twice"), "dataset ids must be unique"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn read_dataset(
+    view: &View<'_>,
+    node: &oxigraph::model::NamedNode,
+    members: &BTreeMap<String, String>,
+    vocab: &Vocabulary,
+) -> Result<Dataset, BundleError> {
+    let fs = |l: &str| iri(ns::FS, l);
+    let dct = |l: &str| iri(ns::DCTERMS, l);
+    let name = node.as_str();
+    let s = subject(node);
+    let id = view
+        .literal(s, &dct("identifier"))
+        .ok_or_else(|| model(name, "dataset has no `dcterms:identifier`", "give every dataset a short id"))?;
+    let holder_iri = view
+        .iri(s, &fs("heldBy"))
+        .ok_or_else(|| model(name, "dataset has no `fs:heldBy`", "name the member TRE that holds it"))?;
+    let holder = members.get(&holder_iri).cloned().ok_or_else(|| {
+        model(name, &format!("dataset is held by `{holder_iri}`, which is not a member of the federation"), "add the member to the federation's `fs:hasMember`")
+    })?;
+    let permissions = view.iris(s, &fs("dataUsePermission"));
+    let modifiers = view.iris(s, &fs("dataUseModifier"));
+    let diseases = view.iris(s, &fs("disease"));
+    let deidentification = view.iri(s, &fs("deidentification")).ok_or_else(|| {
+        model(name, "dataset has no `fs:deidentification`", "say whether it is fs:Identifiable, fs:Pseudonymised or fs:Anonymised")
+    })?;
+    let duo_terms: Vec<String> = permissions.iter().chain(&modifiers).chain(&diseases).cloned().collect();
+    let unknown_terms: Vec<String> =
+        duo_terms.iter().chain([&deidentification]).filter(|t| !vocab.defines(t)).cloned().collect();
+    let (data_use, data_use_error) = match permissions.as_slice() {
+        [permission] => match duo::dataset_from_terms(permission, &modifiers, &diseases) {
+            Ok(u) => (Some(u), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        [] => (None, Some("the dataset has no DUO data use permission".to_owned())),
+        _ => (None, Some("the dataset has more than one DUO data use permission".to_owned())),
+    };
+    let irb = format!("{}DUO_0000021", duo::OBO);
+    let flag = |p: &str| view.literal(s, &fs(p)).is_some_and(|v| v == "true" || v == "1");
+    Ok(Dataset {
+        title: view.literal(s, &dct("title")).unwrap_or_else(|| id.clone()),
+        iri: name.to_owned(),
+        holder,
+        tier: tier(view, s, name)?,
+        special_category: flag("specialCategory"),
+        requires_ethics: flag("requiresEthicsApproval") || modifiers.contains(&irb),
+        variables: view.literals(s, &fs("variable")).into_iter().collect(),
+        deidentification,
+        duo_terms,
+        data_use,
+        data_use_error,
+        unknown_terms,
+        moratorium_until: view.literal(s, &fs("moratoriumUntil")),
+        time_limit: view.literal(s, &fs("timeLimit")),
+        geographic_restriction: view.iri(s, &fs("geographicRestriction")),
+        id,
+    })
+}
+
+fn tier(view: &View<'_>, s: oxigraph::model::NamedOrBlankNodeRef<'_>, name: &str) -> Result<i64, BundleError> {
+    let raw = view
+        .literal(s, &iri(ns::FS, "securityTier"))
+        .ok_or_else(|| model(name, "has no `fs:securityTier`", "give a tier from 0 to 4"))?;
+    match raw.parse::<i64>() {
+        Ok(t) if (0..=4).contains(&t) => Ok(t),
+        _ => Err(model(name, &format!("security tier `{raw}` is not 0-4"), "give a tier from 0 to 4")),
+    }
+}
+
+fn model(subject: &str, message: &str, help: &str) -> BundleError {
+    BundleError::Model { subject: subject.to_owned(), message: message.to_owned(), help: Some(help.to_owned()) }
+}

@@ -1,0 +1,37 @@
+//! # fivesafes-core
+//!
+//! The fivesafes engine: decides whether a request (a researcher, a project, datasets held at
+//! member TREs of a federation, an action) satisfies every one of the Five Safes at every member
+//! TRE, and exactly why not. Policies are Cedar; vocabularies and the blueprint are RDF, compiled
+//! once when a [`Bundle`] loads. The crate does no I/O: it takes strings and returns values, so
+//! the same code runs natively, in browsers and under wasmtime.
+//!
+//! ```
+//! use fivesafes_core::{decide_json, embedded, Bundle, DecideOptions};
+//! let bundle = Bundle::load(&embedded::default_sources()).expect("the embedded bundle loads");
+//! let decision = decide_json(&bundle, "{not json", DecideOptions::default());
+//! assert_eq!(decision.decision.name(), "deny"); // bad input never allows
+//! ```
+#![deny(missing_docs)]
+
+pub mod blueprint;
+pub mod bundle;
+pub mod day;
+pub mod decision;
+pub mod duo;
+pub mod embedded;
+pub mod error;
+pub mod evidence;
+pub mod federation;
+pub mod matching;
+pub mod policy;
+pub mod rdf;
+pub mod request;
+pub mod vocab;
+
+pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
+pub use bundle::{Bundle, SourceFile, SourceRole};
+pub use decision::{decide, decide_json, decide_json_checked, decision_schema, DecideOptions, Decision};
+pub use error::{BundleError, DecisionError, RequestError};
+pub use policy::Outcome;
+pub use request::{request_schema, DecisionRequest};
