@@ -76,7 +76,11 @@ pub enum DuoError {
 /// names (`DUO_0000042`); the prefixes `duo`, `mondo` and `doid` are upper-cased. Fixes the
 /// 8-digit DUO identifiers that `duo.owl` uses for NPOA (`DUO_00000044` -> `DUO_0000044`).
 /// OBO IRIs over https are rewritten to [`OBO`]; other http(s) IRIs pass through unchanged
-/// (surrounding whitespace trimmed). Errors on empty or malformed input.
+/// (surrounding whitespace trimmed).
+///
+/// # Errors
+/// [`DuoError::EmptyTerm`] on empty input, [`DuoError::MalformedTerm`] on anything else that
+/// is not an http(s) IRI, a CURIE or an OBO local name.
 pub fn normalise_term(s: &str) -> Result<String, DuoError> {
     let term = s.trim();
     if term.is_empty() {
@@ -376,9 +380,13 @@ fn normalise_diseases(diseases: &[String]) -> Result<Vec<String>, DuoError> {
 /// POA), any modifiers, and the disease IRIs or CURIEs of a DS permission.
 ///
 /// Diseases only restrict use under DS; for any other permission they are descriptive and
-/// ignored. Repeating the permission among the modifiers is harmless. Errors: no permission,
-/// two different permissions, DS without diseases, and a term that is not a known DUO
-/// permission (for `permission`) or modifier (for `modifiers`), named in the error.
+/// ignored. Repeating the permission among the modifiers is harmless.
+///
+/// # Errors
+/// No permission ([`DuoError::NoPermission`]), two different permissions
+/// ([`DuoError::TwoPermissions`]), DS without diseases ([`DuoError::DiseasesMissing`]), a term
+/// that is not a known DUO permission ([`DuoError::NotAPermission`]) or modifier
+/// ([`DuoError::NotAModifier`]), named in the error, and malformed terms.
 pub fn dataset_from_terms(
     permission: &str,
     modifiers: &[String],
@@ -429,6 +437,10 @@ pub fn dataset_from_terms(
 /// `geneticStudiesOnly` GSO, `publicationResults` PUB, `collaboratorRequired` COL,
 /// `ethicsApprovalRequired` IRB, a non-blank `geographicalRestrictions` GS and a non-blank
 /// `publicationMoratorium` MOR.
+///
+/// # Errors
+/// [`DuoError::NoPermission`] or [`DuoError::TwoPermissions`] unless exactly one primary
+/// permission is set; [`DuoError::MalformedTerm`] for a malformed disease.
 pub fn dataset_from_data_use(d: DataUse) -> Result<DatasetUse, DuoError> {
     let mut primaries = Vec::new();
     if d.general_use == Some(true) {
@@ -528,8 +540,12 @@ pub struct PurposeFlags {
 }
 
 /// Purpose side from DUO terms: a primary category (shorthand, CURIE or IRI of GRU, HMB, DS or
-/// POA), the diseases of a DS purpose, and flags. Errors on any other category, on DS without
-/// diseases and on diseases for a category other than DS.
+/// POA), the diseases of a DS purpose, and flags.
+///
+/// # Errors
+/// [`DuoError::NotAPurposeCategory`] for any other category, [`DuoError::DiseasesMissing`] for
+/// DS without diseases, [`DuoError::DiseasesWithoutDs`] for diseases with another category,
+/// and malformed terms.
 pub fn purpose_from_terms(
     category: &str,
     diseases: &[String],
@@ -869,6 +885,20 @@ mod tests {
             r#"{"generalUse":true}"#
         );
         assert!(serde_json::from_str::<DataUse>(r#"{"generalUse":true,"bogus":1}"#).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn json_schemas_use_contract_names() -> Result<(), serde_json::Error> {
+        let schema = serde_json::to_value(schemars::schema_for!(DatasetUse))?;
+        assert!(schema.pointer("/properties/permission").is_some());
+        assert!(schema.pointer("/properties/dataUse").is_some());
+        assert_eq!(
+            schema.get("additionalProperties"),
+            Some(&serde_json::json!(false))
+        );
+        let schema = serde_json::to_value(schemars::schema_for!(Match))?;
+        assert!(schema.pointer("/properties/obligations").is_some());
         Ok(())
     }
 }

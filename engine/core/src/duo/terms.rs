@@ -214,6 +214,9 @@ impl DuoTerm {
     /// `Ok(Some(term))` for a known DUO permission or modifier, `Ok(None)` for a well-formed
     /// term that is not one (for example a MONDO disease or an abstract DUO class), and an error
     /// when the input is empty or malformed.
+    ///
+    /// # Errors
+    /// [`DuoError::EmptyTerm`] or [`DuoError::MalformedTerm`] as [`normalise_term`] reports.
     pub fn resolve(s: &str) -> Result<Option<Self>, DuoError> {
         if let Some(term) = Self::from_code(s) {
             return Ok(Some(term));
