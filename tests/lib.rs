@@ -59,9 +59,8 @@ pub struct Case {
 /// Every case in `examples/requests`, sorted by name.
 pub fn cases() -> Vec<Case> {
     let dir = root().join("examples/requests");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(&dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     names.retain(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".expect.json"));
     names.sort();
     names
@@ -70,19 +69,19 @@ pub fn cases() -> Vec<Case> {
             let name = request.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             let expect_path = dir.join(format!("{name}.expect.json"));
             let text = std::fs::read_to_string(&request).unwrap_or_default();
-            let expect_text = std::fs::read_to_string(&expect_path)
-                .unwrap_or_else(|e| format!("{{\"about\": \"missing {}: {e}\", \"exit\": \"missing\"}}", expect_path.display()));
-            let expect: Expectation = serde_json::from_str(&expect_text)
-                .unwrap_or_else(|e| Expectation {
-                    about: format!("unreadable expectation {}: {e}", expect_path.display()),
-                    all_members: false,
-                    exit: "unreadable".to_owned(),
-                    error: None,
-                    members: BTreeMap::new(),
-                    reasons: Vec::new(),
-                    obligations: Vec::new(),
-                    runs_at: Vec::new(),
-                });
+            let expect_text = std::fs::read_to_string(&expect_path).unwrap_or_else(|e| {
+                format!("{{\"about\": \"missing {}: {e}\", \"exit\": \"missing\"}}", expect_path.display())
+            });
+            let expect: Expectation = serde_json::from_str(&expect_text).unwrap_or_else(|e| Expectation {
+                about: format!("unreadable expectation {}: {e}", expect_path.display()),
+                all_members: false,
+                exit: "unreadable".to_owned(),
+                error: None,
+                members: BTreeMap::new(),
+                reasons: Vec::new(),
+                obligations: Vec::new(),
+                runs_at: Vec::new(),
+            });
             Case { name, request, text, expect }
         })
         .collect()
@@ -119,7 +118,14 @@ pub fn observe(d: &Decision) -> Observed {
         .flat_map(|m| {
             m.safes.values().flat_map(move |sd| {
                 sd.reasons.iter().map(move |r| {
-                    format!("{} {} {} {} {}", m.member, r.safe.name(), r.requirement, r.policy, r.dataset.as_deref().unwrap_or("-"))
+                    format!(
+                        "{} {} {} {} {}",
+                        m.member,
+                        r.safe.name(),
+                        r.requirement,
+                        r.policy,
+                        r.dataset.as_deref().unwrap_or("-")
+                    )
                 })
             })
         })

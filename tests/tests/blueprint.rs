@@ -1,9 +1,16 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
 //! The data agrees with itself: schema and policies use only what `vocab/` defines, every policy
 //! cites a blueprint requirement, every mandatory requirement is enforced or certified, the
 //! blueprint covers every dimension x safe cell, and members can only restrict the baseline.
 
 use fivesafes_core::blueprint::{Dimension, Level, Safe};
-use fivesafes_core::{embedded, Bundle, BundleError, SourceRole};
+use fivesafes_core::{Bundle, BundleError, SourceRole, embedded};
 use fivesafes_tests::root;
 use std::collections::BTreeSet;
 
@@ -29,7 +36,10 @@ fn schema_names(text: &str) -> BTreeSet<String> {
             names.extend(list.split(',').map(|s| word(s.trim())).filter(|s| !s.is_empty()));
         } else if let Some((attr, _)) = line.split_once(':') {
             let attr = attr.trim();
-            if !attr.is_empty() && attr.chars().all(|c| c.is_alphanumeric()) && !["principal", "resource", "context"].contains(&attr) {
+            if !attr.is_empty()
+                && attr.chars().all(|c| c.is_alphanumeric())
+                && !["principal", "resource", "context"].contains(&attr)
+            {
                 names.insert(attr.to_owned());
             }
         }
@@ -126,15 +136,28 @@ fn the_blueprint_covers_every_cell_and_every_mandatory_requirement_is_enforced()
     assert!(reqs.len() >= 40, "{} requirements", reqs.len());
     for d in Dimension::ALL {
         for s in Safe::ALL {
-            assert!(reqs.values().any(|r| r.dimension == d && r.safe == s), "no requirement for {} x {}", d.name(), s.name());
+            assert!(
+                reqs.values().any(|r| r.dimension == d && r.safe == s),
+                "no requirement for {} x {}",
+                d.name(),
+                s.name()
+            );
         }
     }
     for r in reqs.values() {
         if r.level == Level::Mandatory {
-            assert!(!r.enforced_by.is_empty() || r.checked_at_certification, "{} is neither enforced nor certified", r.id);
+            assert!(
+                !r.enforced_by.is_empty() || r.checked_at_certification,
+                "{} is neither enforced nor certified",
+                r.id
+            );
         }
         for p in &r.enforced_by {
-            let meta = b.policies.meta.get(p).unwrap_or_else(|| panic!("{} is enforced by `{p}`, which is not a policy", r.id));
+            let meta = b
+                .policies
+                .meta
+                .get(p)
+                .unwrap_or_else(|| panic!("{} is enforced by `{p}`, which is not a policy", r.id));
             assert_eq!(meta.requirement, r.id, "`{p}` does not cite {}", r.id);
         }
     }

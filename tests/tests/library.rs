@@ -1,6 +1,13 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
 //! The example corpus against the library.
 
-use fivesafes_core::{decide_json_checked, embedded, Bundle, DecideOptions};
+use fivesafes_core::{Bundle, DecideOptions, decide_json_checked, embedded};
 use fivesafes_tests::{cases, expected, observe};
 
 #[test]
@@ -16,14 +23,18 @@ fn every_example_request_decides_as_expected() {
                 let got = observe(&d);
                 let want = expected(&case.expect);
                 if got != want {
-                    failures.push(format!("{}: {}\n  expected {want:#?}\n  got {got:#?}", case.name, case.expect.about));
+                    failures
+                        .push(format!("{}: {}\n  expected {want:#?}\n  got {got:#?}", case.name, case.expect.about));
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
                 let fragment = case.expect.error.clone().unwrap_or_default();
                 if case.expect.exit != "invalid" || !msg.contains(&fragment) {
-                    failures.push(format!("{}: {}\n  expected {} / `{fragment}`\n  got error: {msg}", case.name, case.expect.about, case.expect.exit));
+                    failures.push(format!(
+                        "{}: {}\n  expected {} / `{fragment}`\n  got error: {msg}",
+                        case.name, case.expect.about, case.expect.exit
+                    ));
                 }
             }
         }

@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
 //! The published JSON Schemas are generated from the types; a change shows up here and in review.
 //! Regenerate with `UPDATE_SCHEMAS=1 cargo test -p fivesafes-tests --test schemas`.
 
@@ -10,7 +17,10 @@ fn check(file: &str, value: serde_json::Value) {
         std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("{e}"));
     }
     let published = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(published, generated, "{file} is out of date: run UPDATE_SCHEMAS=1 cargo test -p fivesafes-tests --test schemas");
+    assert_eq!(
+        published, generated,
+        "{file} is out of date: run UPDATE_SCHEMAS=1 cargo test -p fivesafes-tests --test schemas"
+    );
 }
 
 #[test]

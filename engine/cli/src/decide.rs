@@ -2,7 +2,7 @@
 
 use crate::exit::Exit;
 use crate::render;
-use fivesafes_core::{decide_json_checked, DecideOptions, Decision, Outcome};
+use fivesafes_core::{DecideOptions, Decision, Outcome, decide_json_checked};
 use std::path::PathBuf;
 
 /// Output format.

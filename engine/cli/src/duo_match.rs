@@ -59,13 +59,21 @@ pub fn run(command: &Command) -> Exit {
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default()),
         Format::Human => {
-            let name = serde_json::to_value(result.result).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let name = serde_json::to_value(result.result)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             println!("{name}");
             for r in &result.rationale {
                 println!("  - {r}");
             }
             for o in &result.obligations {
-                println!("  obligation {} ({}){}", o.code, o.label, o.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default());
+                println!(
+                    "  obligation {} ({}){}",
+                    o.code,
+                    o.label,
+                    o.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+                );
             }
         }
     }

@@ -74,7 +74,8 @@ pub fn decision(d: &Decision) -> String {
             let _ = writeln!(s, "  {} {}{detail}{scope} at {}", o.code, o.label, o.members.join(", "));
         }
     }
-    let _ = writeln!(s, "\nruns at: {}", if d.runs_at.is_empty() { "nowhere".to_owned() } else { d.runs_at.join(", ") });
+    let _ =
+        writeln!(s, "\nruns at: {}", if d.runs_at.is_empty() { "nowhere".to_owned() } else { d.runs_at.join(", ") });
     for e in &d.errors {
         let _ = writeln!(s, "error: {e}");
     }

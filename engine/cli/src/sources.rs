@@ -2,7 +2,7 @@
 //! embedded example federation, plus `--vocab` files.
 
 use crate::exit::Exit;
-use fivesafes_core::{embedded, Bundle, BundleError, SourceFile, SourceRole};
+use fivesafes_core::{Bundle, BundleError, SourceFile, SourceRole, embedded};
 use miette::Diagnostic;
 use std::path::{Path, PathBuf};
 

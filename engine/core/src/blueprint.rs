@@ -1,15 +1,13 @@
 //! The blueprint: the requirements catalogue (EOSC IF dimension x Five Safes), read from RDF.
 
 use crate::error::BundleError;
-use crate::rdf::{iri, ns, subject, View};
+use crate::rdf::{View, iri, ns, subject};
 use oxigraph::model::Graph;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One of the Five Safes.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Safe {
     /// Safe People.
@@ -53,9 +51,7 @@ impl Safe {
 }
 
 /// A dimension of the EOSC Interoperability Framework.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Dimension {
     /// Laws, licences, agreements, legal bases.
@@ -152,8 +148,7 @@ impl Blueprint {
         let fs = |l: &str| iri(ns::FS, l);
         let mut blueprint = Blueprint::default();
         if let Some(b) = view.instances(&fs("Blueprint")).into_iter().next() {
-            blueprint.version =
-                view.literal(subject(&b), &iri(ns::OWL, "versionInfo")).unwrap_or_default();
+            blueprint.version = view.literal(subject(&b), &iri(ns::OWL, "versionInfo")).unwrap_or_default();
             blueprint.iri = b.into_string();
         }
         for node in view.instances(&fs("Requirement")) {

@@ -146,20 +146,24 @@ impl Bundle {
         let mut locals = BTreeMap::new();
         for m in federation.members.values() {
             let Some(file) = &m.local_policy else { continue };
-            let source = files
-                .iter()
-                .find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file)
-                .ok_or_else(|| BundleError::MissingFile { file: format!("members/{file} (local policy of `{}`)", m.id) })?;
+            let source =
+                files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file).ok_or_else(|| {
+                    BundleError::MissingFile { file: format!("members/{file} (local policy of `{}`)", m.id) }
+                })?;
             locals.insert(m.id.clone(), CedarFile { name: &source.name, text: &source.text });
         }
-        let policies = Policies::load(&CedarFile { name: &schema.name, text: &schema.text }, &baseline, &locals, &blueprint)?;
+        let policies =
+            Policies::load(&CedarFile { name: &schema.name, text: &schema.text }, &baseline, &locals, &blueprint)?;
         let mut warnings = Vec::new();
         for d in federation.datasets.values() {
             if let Some(e) = &d.data_use_error {
                 warnings.push(format!("dataset `{}`: {e}; requests for it are denied", d.id));
             }
             for t in &d.unknown_terms {
-                warnings.push(format!("dataset `{}` uses `{t}`, which no loaded vocabulary defines; requests for it are denied", d.id));
+                warnings.push(format!(
+                    "dataset `{}` uses `{t}`, which no loaded vocabulary defines; requests for it are denied",
+                    d.id
+                ));
             }
         }
         let entities = compile_entities(&vocab, &federation).map_err(|message| BundleError::Model {
@@ -177,7 +181,8 @@ impl Bundle {
 }
 
 fn hash(files: &[SourceFile]) -> String {
-    let mut entries: Vec<(&str, &str, &str)> = files.iter().map(|f| (f.role.tag(), f.basename(), f.text.as_str())).collect();
+    let mut entries: Vec<(&str, &str, &str)> =
+        files.iter().map(|f| (f.role.tag(), f.basename(), f.text.as_str())).collect();
     entries.sort();
     let mut h = Sha256::new();
     for (role, name, text) in entries {

@@ -2,7 +2,7 @@
 //! with every reason, the obligations of a permit and where the analysis may run.
 
 use crate::blueprint::{Dimension, Safe};
-use crate::bundle::{types, uid, Bundle};
+use crate::bundle::{Bundle, types, uid};
 use crate::error::RequestError;
 use crate::evidence::{DatasetFacts, Facts, Notes};
 use crate::policy::Outcome;
@@ -225,7 +225,8 @@ pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) ->
         let name = bundle.federation.members.get(member).map(|m| m.name.clone()).unwrap_or_default();
         members.push(MemberDecision { member: member.to_owned(), name, role, datasets, outcome, safes });
     }
-    let runs_at: Vec<String> = members.iter().filter(|m| m.outcome == Outcome::Allow).map(|m| m.member.clone()).collect();
+    let runs_at: Vec<String> =
+        members.iter().filter(|m| m.outcome == Outcome::Allow).map(|m| m.member.clone()).collect();
     let decision = if !errors.is_empty() || members.is_empty() {
         Outcome::Deny
     } else if options.all_members {
@@ -268,12 +269,27 @@ struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(bundle: &'a Bundle, req: &'a DecisionRequest, facts: &'a Facts, options: DecideOptions) -> Result<Self, String> {
+    fn new(
+        bundle: &'a Bundle,
+        req: &'a DecisionRequest,
+        facts: &'a Facts,
+        options: DecideOptions,
+    ) -> Result<Self, String> {
         let principal = uid(types::RESEARCHER, &req.researcher.id)?;
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
         let entities = request_entities(bundle, req, facts, &principal, &project, options)?;
-        Ok(Evaluator { bundle, req, facts, options, entities, principal, action, project, authorizer: Authorizer::new() })
+        Ok(Evaluator {
+            bundle,
+            req,
+            facts,
+            options,
+            entities,
+            principal,
+            action,
+            project,
+            authorizer: Authorizer::new(),
+        })
     }
 
     /// (member, role, datasets) to evaluate, in member id order.
@@ -304,11 +320,15 @@ impl<'a> Evaluator<'a> {
     fn context(&self, site: &str, dataset: &str, df: &DatasetFacts) -> Result<Context, String> {
         let f = self.facts;
         let strings = |items: &mut dyn Iterator<Item = &String>| {
-            RestrictedExpression::new_set(items.map(|s| RestrictedExpression::new_string(s.clone())).collect::<Vec<_>>())
+            RestrictedExpression::new_set(
+                items.map(|s| RestrictedExpression::new_string(s.clone())).collect::<Vec<_>>(),
+            )
         };
-        let ds_unknown = self.bundle.federation.datasets.get(dataset).map(|d| d.unknown_terms.clone()).unwrap_or_default();
+        let ds_unknown =
+            self.bundle.federation.datasets.get(dataset).map(|d| d.unknown_terms.clone()).unwrap_or_default();
         let record = |pairs: Vec<(&str, RestrictedExpression)>| {
-            RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v))).map_err(|e| e.to_string())
+            RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
+                .map_err(|e| e.to_string())
         };
         let (kind, sdc, checkers) = &f.output;
         let pairs = vec![
@@ -360,17 +380,24 @@ impl<'a> Evaluator<'a> {
             Request::new(self.principal.clone(), self.action.clone(), resource, ctx, None).map_err(|e| e.to_string())
         }) {
             Ok(r) => r,
-            Err(e) => return deny_all(safes, errors, format!("could not build the Cedar request for `{dataset}` at `{site}`: {e}")),
+            Err(e) => {
+                return deny_all(
+                    safes,
+                    errors,
+                    format!("could not build the Cedar request for `{dataset}` at `{site}`: {e}"),
+                );
+            }
         };
         let policies = self.bundle.policies.for_member(site);
         let response = self.authorizer.is_authorized(&request, policies, &self.entities);
         let mut fired: BTreeSet<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
-        let errored: Vec<(String, String)> =
-            response
+        let errored: Vec<(String, String)> = response
             .diagnostics()
             .errors()
             .map(|e| match e {
-                cedar_policy::AuthorizationError::PolicyEvaluationError(p) => (p.policy_id().to_string(), p.inner().to_string()),
+                cedar_policy::AuthorizationError::PolicyEvaluationError(p) => {
+                    (p.policy_id().to_string(), p.inner().to_string())
+                }
             })
             .collect();
         if response.decision() == CedarDecision::Deny {
@@ -413,7 +440,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn reason(&self, m: &crate::policy::PolicyMeta, site: &str, dataset: &str, df: &DatasetFacts, outcome: Outcome, error: Option<String>) -> Reason {
+    fn reason(
+        &self,
+        m: &crate::policy::PolicyMeta,
+        site: &str,
+        dataset: &str,
+        df: &DatasetFacts,
+        outcome: Outcome,
+        error: Option<String>,
+    ) -> Reason {
         let mut evidence = Vec::new();
         if let Some(key) = &m.evidence {
             evidence.extend(lookup(&self.facts.notes, key));
@@ -444,15 +479,25 @@ impl<'a> Evaluator<'a> {
             "site.tier" => vec![format!("site `{site}` is tier {}; dataset `{dataset}` is tier {}", m.tier, d.tier)],
             "site.controls" => {
                 let controls: Vec<String> = m.controls.iter().map(|c| vocab.display(c)).collect();
-                vec![format!("site `{site}` declares controls: {}", if controls.is_empty() { "none".to_owned() } else { controls.join(", ") })]
+                vec![format!(
+                    "site `{site}` declares controls: {}",
+                    if controls.is_empty() { "none".to_owned() } else { controls.join(", ") }
+                )]
             }
             "site.certification" => vec![match m.certified_until {
-                Some(u) => format!("site `{site}` certification valid until {}; request day {}", u.iso(), self.facts.today.iso()),
+                Some(u) => format!(
+                    "site `{site}` certification valid until {}; request day {}",
+                    u.iso(),
+                    self.facts.today.iso()
+                ),
                 None => format!("site `{site}` declares no certification"),
             }],
             "site.transfer" => {
                 let holder_country = fed.members.get(&d.holder).map(|h| vocab.display(&h.country)).unwrap_or_default();
-                vec![format!("dataset `{dataset}` is held in {holder_country}; site `{site}` is in {}", vocab.display(&m.country))]
+                vec![format!(
+                    "dataset `{dataset}` is held in {holder_country}; site `{site}` is in {}",
+                    vocab.display(&m.country)
+                )]
             }
             "researcher.location" if self.req.researcher.location.is_empty() => vec!["no location given".to_owned()],
             _ => Vec::new(),

@@ -19,9 +19,7 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use matcher::{
-    Match, MatchOptions, MatchResult, Obligation, ReflexiveOnly, Subsumption, match_purpose,
-};
+pub use matcher::{Match, MatchOptions, MatchResult, Obligation, ReflexiveOnly, Subsumption, match_purpose};
 pub use terms::{DuoTerm, Permission};
 
 /// The OBO PURL namespace of DUO, MONDO, DOID and the other OBO ontologies.
@@ -90,21 +88,11 @@ pub fn normalise_term(s: &str) -> Result<String, DuoError> {
     if term.chars().any(char::is_whitespace) {
         return Err(malformed());
     }
-    if let Some(local) = term
-        .strip_prefix(OBO)
-        .or_else(|| term.strip_prefix(OBO_HTTPS))
-    {
+    if let Some(local) = term.strip_prefix(OBO).or_else(|| term.strip_prefix(OBO_HTTPS)) {
         return obo_local(local).ok_or_else(malformed);
     }
-    if let Some(rest) = term
-        .strip_prefix("http://")
-        .or_else(|| term.strip_prefix("https://"))
-    {
-        return if rest.is_empty() || rest.starts_with('/') {
-            Err(malformed())
-        } else {
-            Ok(term.to_owned())
-        };
+    if let Some(rest) = term.strip_prefix("http://").or_else(|| term.strip_prefix("https://")) {
+        return if rest.is_empty() || rest.starts_with('/') { Err(malformed()) } else { Ok(term.to_owned()) };
     }
     let local = match term.split_once(':') {
         Some((prefix, local)) if prefix.eq_ignore_ascii_case("obo") => obo_local(local),
@@ -130,21 +118,14 @@ fn obo_iri(prefix: &str, id: &str) -> Option<String> {
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
-    let prefix = if ["duo", "mondo", "doid"]
-        .iter()
-        .any(|p| p.eq_ignore_ascii_case(prefix))
-    {
+    let prefix = if ["duo", "mondo", "doid"].iter().any(|p| p.eq_ignore_ascii_case(prefix)) {
         prefix.to_ascii_uppercase()
     } else {
         prefix.to_owned()
     };
     // DUO identifiers have seven digits; duo.owl declares NPOA as `DUO_00000044`.
     let id = match id.strip_prefix('0') {
-        Some(short)
-            if prefix == "DUO" && id.len() == 8 && id.chars().all(|c| c.is_ascii_digit()) =>
-        {
-            short
-        }
+        Some(short) if prefix == "DUO" && id.len() == 8 && id.chars().all(|c| c.is_ascii_digit()) => short,
         _ => id,
     };
     Some(format!("{OBO}{prefix}_{id}"))
@@ -360,19 +341,14 @@ impl DatasetUse {
 
     /// Sets `terms` from the permission and these modifiers.
     fn set_terms(&mut self, modifiers: &BTreeSet<DuoTerm>) {
-        self.terms = std::iter::once(self.permission.term())
-            .chain(modifiers.iter().copied())
-            .map(DuoTerm::iri)
-            .collect();
+        self.terms =
+            std::iter::once(self.permission.term()).chain(modifiers.iter().copied()).map(DuoTerm::iri).collect();
     }
 }
 
 /// Normalises disease terms into a sorted, duplicate-free list.
 fn normalise_diseases(diseases: &[String]) -> Result<Vec<String>, DuoError> {
-    let set = diseases
-        .iter()
-        .map(|d| normalise_term(d))
-        .collect::<Result<BTreeSet<_>, _>>()?;
+    let set = diseases.iter().map(|d| normalise_term(d)).collect::<Result<BTreeSet<_>, _>>()?;
     Ok(set.into_iter().collect())
 }
 
@@ -387,24 +363,17 @@ fn normalise_diseases(diseases: &[String]) -> Result<Vec<String>, DuoError> {
 /// ([`DuoError::TwoPermissions`]), DS without diseases ([`DuoError::DiseasesMissing`]), a term
 /// that is not a known DUO permission ([`DuoError::NotAPermission`]) or modifier
 /// ([`DuoError::NotAModifier`]), named in the error, and malformed terms.
-pub fn dataset_from_terms(
-    permission: &str,
-    modifiers: &[String],
-    diseases: &[String],
-) -> Result<DatasetUse, DuoError> {
+pub fn dataset_from_terms(permission: &str, modifiers: &[String], diseases: &[String]) -> Result<DatasetUse, DuoError> {
     if permission.trim().is_empty() {
         return Err(DuoError::NoPermission);
     }
     let not_a_permission = || DuoError::NotAPermission(permission.trim().to_owned());
-    let permission = DuoTerm::resolve(permission)?
-        .and_then(Permission::from_term)
-        .ok_or_else(not_a_permission)?;
+    let permission = DuoTerm::resolve(permission)?.and_then(Permission::from_term).ok_or_else(not_a_permission)?;
 
     let mut dataset = DatasetUse::new(permission);
     let mut found = BTreeSet::new();
     for modifier in modifiers {
-        let term = DuoTerm::resolve(modifier)?
-            .ok_or_else(|| DuoError::NotAModifier(modifier.trim().to_owned()))?;
+        let term = DuoTerm::resolve(modifier)?.ok_or_else(|| DuoError::NotAModifier(modifier.trim().to_owned()))?;
         match Permission::from_term(term) {
             Some(other) if other == permission => {}
             Some(other) => {
@@ -459,10 +428,7 @@ pub fn dataset_from_data_use(d: DataUse) -> Result<DatasetUse, DuoError> {
         [] => return Err(DuoError::NoPermission),
         [only] => *only,
         [first, second, ..] => {
-            return Err(DuoError::TwoPermissions {
-                first: first.code().to_owned(),
-                second: second.code().to_owned(),
-            });
+            return Err(DuoError::TwoPermissions { first: first.code().to_owned(), second: second.code().to_owned() });
         }
     };
     let diseases = normalise_diseases(&d.disease_restrictions)?;
@@ -489,18 +455,13 @@ pub fn dataset_from_data_use(d: DataUse) -> Result<DatasetUse, DuoError> {
     }
 
     let mut dataset = DatasetUse::new(permission);
-    dataset.data_use = DataUse {
-        disease_restrictions: diseases,
-        ..d
-    };
+    dataset.data_use = DataUse { disease_restrictions: diseases, ..d };
     dataset.set_terms(&found);
     Ok(dataset)
 }
 
 /// A sensitive research area a purpose declares; each makes DUOS abstain.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum SensitiveFlag {
     /// Limited to a pediatric population (under 18).
@@ -546,11 +507,7 @@ pub struct PurposeFlags {
 /// [`DuoError::NotAPurposeCategory`] for any other category, [`DuoError::DiseasesMissing`] for
 /// DS without diseases, [`DuoError::DiseasesWithoutDs`] for diseases with another category,
 /// and malformed terms.
-pub fn purpose_from_terms(
-    category: &str,
-    diseases: &[String],
-    flags: &PurposeFlags,
-) -> Result<DataUse, DuoError> {
+pub fn purpose_from_terms(category: &str, diseases: &[String], flags: &PurposeFlags) -> Result<DataUse, DuoError> {
     let not_a_category = || DuoError::NotAPurposeCategory(category.trim().to_owned());
     let term = DuoTerm::resolve(category)?.ok_or_else(not_a_category)?;
     let mut purpose = DataUse::default();
@@ -607,30 +564,18 @@ mod tests {
         assert_eq!(normalise_term(" duo:0000042 ")?, gru);
         assert_eq!(normalise_term("obo:DUO_0000042")?, gru);
         assert_eq!(normalise_term(gru)?, gru);
-        assert_eq!(
-            normalise_term("https://purl.obolibrary.org/obo/DUO_0000042")?,
-            gru
-        );
-        assert_eq!(
-            normalise_term("MONDO:0008903")?,
-            "http://purl.obolibrary.org/obo/MONDO_0008903"
-        );
+        assert_eq!(normalise_term("https://purl.obolibrary.org/obo/DUO_0000042")?, gru);
+        assert_eq!(normalise_term("MONDO:0008903")?, "http://purl.obolibrary.org/obo/MONDO_0008903");
         Ok(())
     }
 
     #[test]
     fn normalise_fixes_eight_digit_npoa() -> Result<(), DuoError> {
         let npoa = "http://purl.obolibrary.org/obo/DUO_0000044";
-        assert_eq!(
-            normalise_term("http://purl.obolibrary.org/obo/DUO_00000044")?,
-            npoa
-        );
+        assert_eq!(normalise_term("http://purl.obolibrary.org/obo/DUO_00000044")?, npoa);
         assert_eq!(normalise_term("DUO:00000044")?, npoa);
         // Only DUO identifiers are shortened.
-        assert_eq!(
-            normalise_term("MONDO:00000044")?,
-            "http://purl.obolibrary.org/obo/MONDO_00000044"
-        );
+        assert_eq!(normalise_term("MONDO:00000044")?, "http://purl.obolibrary.org/obo/MONDO_00000044");
         Ok(())
     }
 
@@ -638,10 +583,7 @@ mod tests {
     fn normalise_passes_other_iris_through() -> Result<(), DuoError> {
         let iri = "https://w3id.org/fivesafes#Something";
         assert_eq!(normalise_term(iri)?, iri);
-        assert_eq!(
-            normalise_term("http://example.org/x")?,
-            "http://example.org/x"
-        );
+        assert_eq!(normalise_term("http://example.org/x")?, "http://example.org/x");
         Ok(())
     }
 
@@ -658,24 +600,14 @@ mod tests {
             "http://purl.obolibrary.org/obo/",
             "urn:x:y",
         ] {
-            assert_eq!(
-                normalise_term(bad),
-                Err(DuoError::MalformedTerm(bad.to_owned())),
-                "{bad}"
-            );
+            assert_eq!(normalise_term(bad), Err(DuoError::MalformedTerm(bad.to_owned())), "{bad}");
         }
-        assert_eq!(
-            DuoError::MalformedTerm("x y".into()).to_string(),
-            "malformed term `x y`"
-        );
+        assert_eq!(DuoError::MalformedTerm("x y".into()).to_string(), "malformed term `x y`");
     }
 
     #[test]
     fn compact_term_gives_curies() {
-        assert_eq!(
-            compact_term("http://purl.obolibrary.org/obo/MONDO_0008903"),
-            "MONDO:0008903"
-        );
+        assert_eq!(compact_term("http://purl.obolibrary.org/obo/MONDO_0008903"), "MONDO:0008903");
         assert_eq!(compact_term("https://x.org/a_b"), "https://x.org/a_b");
     }
 
@@ -683,34 +615,18 @@ mod tests {
     fn dataset_from_terms_builds_ds_with_sorted_terms() -> Result<(), DuoError> {
         let d = dataset_from_terms(
             "DUO:0000007",
-            &s(&[
-                "PUB",
-                "http://purl.obolibrary.org/obo/DUO_00000044",
-                "DUO_0000045",
-                "PUB",
-            ]),
-            &s(&[
-                "MONDO:0008903",
-                "http://purl.obolibrary.org/obo/MONDO_0004992",
-            ]),
+            &s(&["PUB", "http://purl.obolibrary.org/obo/DUO_00000044", "DUO_0000045", "PUB"]),
+            &s(&["MONDO:0008903", "http://purl.obolibrary.org/obo/MONDO_0004992"]),
         )?;
         assert_eq!(d.permission, Permission::Ds);
         assert_eq!(
             d.data_use.disease_restrictions,
-            s(&[
-                "http://purl.obolibrary.org/obo/MONDO_0004992",
-                "http://purl.obolibrary.org/obo/MONDO_0008903"
-            ])
+            s(&["http://purl.obolibrary.org/obo/MONDO_0004992", "http://purl.obolibrary.org/obo/MONDO_0008903"])
         );
         assert_eq!(d.data_use.publication_results, Some(true));
         assert_eq!(d.data_use.non_profit_use, Some(true));
         assert!(d.no_population_ancestry);
-        assert_eq!(
-            d.terms,
-            [DuoTerm::Ds, DuoTerm::Pub, DuoTerm::Npoa, DuoTerm::Npu]
-                .map(DuoTerm::iri)
-                .to_vec()
-        );
+        assert_eq!(d.terms, [DuoTerm::Ds, DuoTerm::Pub, DuoTerm::Npoa, DuoTerm::Npu].map(DuoTerm::iri).to_vec());
         Ok(())
     }
 
@@ -727,21 +643,12 @@ mod tests {
 
     #[test]
     fn dataset_from_terms_errors() {
-        assert_eq!(
-            dataset_from_terms(" ", &[], &[]),
-            Err(DuoError::NoPermission)
-        );
+        assert_eq!(dataset_from_terms(" ", &[], &[]), Err(DuoError::NoPermission));
         assert_eq!(
             dataset_from_terms("GRU", &s(&["DUO:0000006"]), &[]),
-            Err(DuoError::TwoPermissions {
-                first: "GRU".into(),
-                second: "HMB".into()
-            })
+            Err(DuoError::TwoPermissions { first: "GRU".into(), second: "HMB".into() })
         );
-        assert_eq!(
-            dataset_from_terms("DS", &[], &[]),
-            Err(DuoError::DiseasesMissing)
-        );
+        assert_eq!(dataset_from_terms("DS", &[], &[]), Err(DuoError::DiseasesMissing));
         assert_eq!(
             dataset_from_terms("GRU", &s(&["DUO:0000099"]), &[]),
             Err(DuoError::NotAModifier("DUO:0000099".into()))
@@ -750,10 +657,7 @@ mod tests {
             dataset_from_terms("MONDO:0004992", &[], &[]),
             Err(DuoError::NotAPermission("MONDO:0004992".into()))
         );
-        assert_eq!(
-            dataset_from_terms("PUB", &[], &[]),
-            Err(DuoError::NotAPermission("PUB".into()))
-        );
+        assert_eq!(dataset_from_terms("PUB", &[], &[]), Err(DuoError::NotAPermission("PUB".into())));
         assert_eq!(
             DuoError::NotAModifier("DUO:0000099".into()).to_string(),
             "`DUO:0000099` is not a known DUO data use modifier"
@@ -775,55 +679,26 @@ mod tests {
         assert_eq!(d.permission, Permission::Hmb);
         assert_eq!(
             d.terms,
-            [
-                DuoTerm::Hmb,
-                DuoTerm::Pub,
-                DuoTerm::Col,
-                DuoTerm::Irb,
-                DuoTerm::Mor,
-                DuoTerm::Npu
-            ]
-            .map(DuoTerm::iri)
-            .to_vec()
+            [DuoTerm::Hmb, DuoTerm::Pub, DuoTerm::Col, DuoTerm::Irb, DuoTerm::Mor, DuoTerm::Npu]
+                .map(DuoTerm::iri)
+                .to_vec()
         );
-        let ds = dataset_from_data_use(DataUse {
-            disease_restrictions: s(&["MONDO:0005015"]),
-            ..DataUse::default()
-        })?;
+        let ds = dataset_from_data_use(DataUse { disease_restrictions: s(&["MONDO:0005015"]), ..DataUse::default() })?;
         assert_eq!(ds.permission, Permission::Ds);
-        assert_eq!(
-            ds.data_use.disease_restrictions,
-            s(&["http://purl.obolibrary.org/obo/MONDO_0005015"])
-        );
+        assert_eq!(ds.data_use.disease_restrictions, s(&["http://purl.obolibrary.org/obo/MONDO_0005015"]));
         Ok(())
     }
 
     #[test]
     fn dataset_from_data_use_needs_exactly_one_primary() {
-        assert_eq!(
-            dataset_from_data_use(DataUse::default()),
-            Err(DuoError::NoPermission)
-        );
-        let two = DataUse {
-            general_use: Some(true),
-            population_origins_ancestry: Some(true),
-            ..DataUse::default()
-        };
+        assert_eq!(dataset_from_data_use(DataUse::default()), Err(DuoError::NoPermission));
+        let two = DataUse { general_use: Some(true), population_origins_ancestry: Some(true), ..DataUse::default() };
         assert_eq!(
             dataset_from_data_use(two),
-            Err(DuoError::TwoPermissions {
-                first: "GRU".into(),
-                second: "POA".into()
-            })
+            Err(DuoError::TwoPermissions { first: "GRU".into(), second: "POA".into() })
         );
-        let gru_false = DataUse {
-            general_use: Some(false),
-            ..DataUse::default()
-        };
-        assert_eq!(
-            dataset_from_data_use(gru_false),
-            Err(DuoError::NoPermission)
-        );
+        let gru_false = DataUse { general_use: Some(false), ..DataUse::default() };
+        assert_eq!(dataset_from_data_use(gru_false), Err(DuoError::NoPermission));
     }
 
     #[test]
@@ -835,10 +710,7 @@ mod tests {
             sensitive: vec![SensitiveFlag::Pediatric, SensitiveFlag::Gender],
         };
         let p = purpose_from_terms("DUO:0000007", &s(&["MONDO:0008903"]), &flags)?;
-        assert_eq!(
-            p.disease_restrictions,
-            s(&["http://purl.obolibrary.org/obo/MONDO_0008903"])
-        );
+        assert_eq!(p.disease_restrictions, s(&["http://purl.obolibrary.org/obo/MONDO_0008903"]));
         assert_eq!(p.methods_research, Some(true));
         assert_eq!(p.non_profit_use, Some(false));
         assert_eq!(p.genetic_studies_only, Some(true));
@@ -855,14 +727,8 @@ mod tests {
     #[test]
     fn purpose_from_terms_errors() {
         let f = PurposeFlags::default();
-        assert_eq!(
-            purpose_from_terms("NRES", &[], &f),
-            Err(DuoError::NotAPurposeCategory("NRES".into()))
-        );
-        assert_eq!(
-            purpose_from_terms("DS", &[], &f),
-            Err(DuoError::DiseasesMissing)
-        );
+        assert_eq!(purpose_from_terms("NRES", &[], &f), Err(DuoError::NotAPurposeCategory("NRES".into())));
+        assert_eq!(purpose_from_terms("DS", &[], &f), Err(DuoError::DiseasesMissing));
         assert_eq!(
             purpose_from_terms("GRU", &s(&["MONDO:0004992"]), &f),
             Err(DuoError::DiseasesWithoutDs("GRU".into()))
@@ -878,10 +744,7 @@ mod tests {
         assert_eq!(d.non_profit_use, Some(false));
         assert_eq!(d.not_health, Some(true));
         assert_eq!(
-            serde_json::to_string(&DataUse {
-                general_use: Some(true),
-                ..DataUse::default()
-            })?,
+            serde_json::to_string(&DataUse { general_use: Some(true), ..DataUse::default() })?,
             r#"{"generalUse":true}"#
         );
         assert!(serde_json::from_str::<DataUse>(r#"{"generalUse":true,"bogus":1}"#).is_err());
@@ -893,10 +756,7 @@ mod tests {
         let schema = serde_json::to_value(schemars::schema_for!(DatasetUse))?;
         assert!(schema.pointer("/properties/permission").is_some());
         assert!(schema.pointer("/properties/dataUse").is_some());
-        assert_eq!(
-            schema.get("additionalProperties"),
-            Some(&serde_json::json!(false))
-        );
+        assert_eq!(schema.get("additionalProperties"), Some(&serde_json::json!(false)));
         let schema = serde_json::to_value(schemars::schema_for!(Match))?;
         assert!(schema.pointer("/properties/obligations").is_some());
         Ok(())

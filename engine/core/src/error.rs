@@ -40,20 +40,14 @@ pub enum BundleError {
     },
     /// A file's extension names no RDF format the engine reads.
     #[error("`{file}` has no known RDF format")]
-    #[diagnostic(
-        code(fivesafes::bundle::rdf_format),
-        help("use .ttl, .nt, .rdf, .owl or .jsonld")
-    )]
+    #[diagnostic(code(fivesafes::bundle::rdf_format), help("use .ttl, .nt, .rdf, .owl or .jsonld"))]
     UnknownRdfFormat {
         /// The file.
         file: String,
     },
     /// A JSON-LD file asked to load a remote context, which is never fetched.
     #[error("`{file}` refers to a remote JSON-LD context; contexts are never fetched at run time")]
-    #[diagnostic(
-        code(fivesafes::bundle::remote_context),
-        help("inline the context in the document")
-    )]
+    #[diagnostic(code(fivesafes::bundle::remote_context), help("inline the context in the document"))]
     RemoteContext {
         /// The file.
         file: String,
@@ -125,10 +119,7 @@ pub enum RequestError {
     },
     /// The request does not match the request JSON Schema.
     #[error("the request does not match its schema: {}", .errors.join("; "))]
-    #[diagnostic(
-        code(fivesafes::request::schema),
-        help("see schemas/request.schema.json")
-    )]
+    #[diagnostic(code(fivesafes::request::schema), help("see schemas/request.schema.json"))]
     Schema {
         /// One message per violation, each starting with the JSON path.
         errors: Vec<String>,

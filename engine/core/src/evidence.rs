@@ -94,7 +94,10 @@ pub fn orcid_is_valid(id: &str) -> bool {
     let Some(digits) = id.strip_prefix("https://orcid.org/") else { return false };
     let chars: Vec<char> = digits.chars().filter(|c| *c != '-').collect();
     let shape_ok = digits.len() == 19
-        && digits.chars().enumerate().all(|(i, c)| if i % 5 == 4 { c == '-' } else { c.is_ascii_digit() || (i == 18 && c == 'X') });
+        && digits
+            .chars()
+            .enumerate()
+            .all(|(i, c)| if i % 5 == 4 { c == '-' } else { c.is_ascii_digit() || (i == 18 && c == 'X') });
     if !shape_ok || chars.len() != 16 {
         return false;
     }
@@ -122,28 +125,52 @@ impl Facts {
         // Safe People.
         let r = &req.researcher;
         let identity_verified = orcid_is_valid(&r.id);
-        note("researcher.identity", if identity_verified {
-            format!("ORCID iD `{}`", r.id)
-        } else {
-            format!("`{}` is not an ORCID iD with a valid check digit (https://orcid.org/XXXX-XXXX-XXXX-XXXX)", r.id)
-        });
+        note(
+            "researcher.identity",
+            if identity_verified {
+                format!("ORCID iD `{}`", r.id)
+            } else {
+                format!(
+                    "`{}` is not an ORCID iD with a valid check digit (https://orcid.org/XXXX-XXXX-XXXX-XXXX)",
+                    r.id
+                )
+            },
+        );
         let mut researcher_parents = BTreeSet::new();
         let mut unknown_people = Vec::new();
         let mut evidence = Vec::new();
         for (i, a) in r.accreditations.iter().enumerate() {
             let path = format!("/researcher/accreditations/{i}");
             let until = a.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push(("researcher.accreditations", "accreditation", expand(&a.scheme), day(&a.issued, &format!("{path}/issued"))?, until));
+            evidence.push((
+                "researcher.accreditations",
+                "accreditation",
+                expand(&a.scheme),
+                day(&a.issued, &format!("{path}/issued"))?,
+                until,
+            ));
         }
         for (i, t) in r.training.iter().enumerate() {
             let path = format!("/researcher/training/{i}");
             let until = t.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push(("researcher.training", "training", expand(&t.course), day(&t.completed, &format!("{path}/completed"))?, until));
+            evidence.push((
+                "researcher.training",
+                "training",
+                expand(&t.course),
+                day(&t.completed, &format!("{path}/completed"))?,
+                until,
+            ));
         }
         for (i, a) in r.agreements.iter().enumerate() {
             let path = format!("/researcher/agreements/{i}");
             let until = a.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push(("researcher.agreements", "agreement", expand(&a.agreement), day(&a.signed, &format!("{path}/signed"))?, until));
+            evidence.push((
+                "researcher.agreements",
+                "agreement",
+                expand(&a.agreement),
+                day(&a.signed, &format!("{path}/signed"))?,
+                until,
+            ));
         }
         for (key, what, term, from, until) in evidence {
             let name = vocab.display(&term);
@@ -170,9 +197,15 @@ impl Facts {
         let location = country_iri(&r.location);
         if !vocab.defines(&location) {
             unknown_people.push(location.clone());
-            notes.entry("unknown.people".to_owned()).or_default().push(format!("country `{}` is not a known country code", r.location));
+            notes
+                .entry("unknown.people".to_owned())
+                .or_default()
+                .push(format!("country `{}` is not a known country code", r.location));
         }
-        notes.entry("researcher.location".to_owned()).or_default().push(format!("researcher located in {}", vocab.display(&location)));
+        notes
+            .entry("researcher.location".to_owned())
+            .or_default()
+            .push(format!("researcher located in {}", vocab.display(&location)));
         let affiliation = r.affiliation.as_ref().map(|a| (country_iri(&a.country), a.for_profit.unwrap_or(false)));
         notes.entry("researcher.affiliation".to_owned()).or_default().push(match &r.affiliation {
             Some(a) => format!("affiliated with {}", a.name),
@@ -191,7 +224,10 @@ impl Facts {
                 bases.push(vocab.display(&iri));
             } else {
                 unknown_projects.push(iri.clone());
-                notes.entry("unknown.projects".to_owned()).or_default().push(format!("legal basis `{iri}` is not a known term"));
+                notes
+                    .entry("unknown.projects".to_owned())
+                    .or_default()
+                    .push(format!("legal basis `{iri}` is not a known term"));
             }
         }
         notes.entry("project.legalBasis".to_owned()).or_default().push(if bases.is_empty() {
@@ -222,7 +258,12 @@ impl Facts {
         };
         let start = day(&p.start, "/project/start")?;
         let end = day(&p.end, "/project/end")?;
-        notes.entry("project.period".to_owned()).or_default().push(format!("project runs {} to {}; request day {}", start.iso(), end.iso(), today.iso()));
+        notes.entry("project.period".to_owned()).or_default().push(format!(
+            "project runs {} to {}; request day {}",
+            start.iso(),
+            end.iso(),
+            today.iso()
+        ));
         notes.entry("project.identifier".to_owned()).or_default().push(format!("project `{}`", p.id));
         let purpose = purpose_data_use(req, &mut unknown_projects, vocab);
         if let Err(e) = &purpose {
@@ -236,10 +277,19 @@ impl Facts {
                 let kind = expand(&o.kind);
                 if !vocab.defines(&kind) {
                     unknown_outputs.push(kind.clone());
-                    notes.entry("unknown.outputs".to_owned()).or_default().push(format!("output kind `{kind}` is not a known term"));
+                    notes
+                        .entry("unknown.outputs".to_owned())
+                        .or_default()
+                        .push(format!("output kind `{kind}` is not a known term"));
                 }
-                notes.entry("output.kind".to_owned()).or_default().push(format!("output kind {}", vocab.display(&kind)));
-                notes.entry("output.sdc".to_owned()).or_default().push(format!("disclosure control result: {}", o.sdc.name()));
+                notes
+                    .entry("output.kind".to_owned())
+                    .or_default()
+                    .push(format!("output kind {}", vocab.display(&kind)));
+                notes
+                    .entry("output.sdc".to_owned())
+                    .or_default()
+                    .push(format!("disclosure control result: {}", o.sdc.name()));
                 notes.entry("output.checkers".to_owned()).or_default().push(if o.checkers.is_empty() {
                     "no output checker signed off".to_owned()
                 } else {
@@ -249,7 +299,10 @@ impl Facts {
                 (kind, o.sdc, checkers)
             }
             None if req.action == crate::request::RequestAction::Export => {
-                return Err(RequestError::Value { path: "/output".to_owned(), message: "an export request needs an `output`".to_owned() });
+                return Err(RequestError::Value {
+                    path: "/output".to_owned(),
+                    message: "an export request needs an `output`".to_owned(),
+                });
             }
             None => (format!("{}NoOutput", crate::rdf::ns::FS), SdcStatus::Unchecked, 0),
         };
@@ -261,7 +314,10 @@ impl Facts {
                 return Err(RequestError::UnknownDataset { path: format!("/datasets/{i}/id"), dataset: d.id.clone() });
             };
             if datasets.contains_key(&d.id) {
-                return Err(RequestError::Value { path: format!("/datasets/{i}/id"), message: format!("dataset `{}` is requested twice", d.id) });
+                return Err(RequestError::Value {
+                    path: format!("/datasets/{i}/id"),
+                    message: format!("dataset `{}` is requested twice", d.id),
+                });
             }
             let facts = dataset_facts(bundle, req, ds, &purpose, today)?;
             datasets.insert(d.id.clone(), facts);
@@ -290,7 +346,11 @@ impl Facts {
     }
 }
 
-fn purpose_data_use(req: &DecisionRequest, unknown: &mut Vec<String>, vocab: &crate::vocab::Vocabulary) -> Result<DataUse, String> {
+fn purpose_data_use(
+    req: &DecisionRequest,
+    unknown: &mut Vec<String>,
+    vocab: &crate::vocab::Vocabulary,
+) -> Result<DataUse, String> {
     let purpose = &req.project.purpose;
     let mut check = |term: &str| {
         let iri = expand(term);
@@ -332,12 +392,8 @@ fn dataset_facts(
 ) -> Result<DatasetFacts, RequestError> {
     let mut notes = Notes::new();
     let mut note = |key: &str, text: String| notes.entry(key.to_owned()).or_default().push(text);
-    let requested_variables: BTreeSet<String> = req
-        .datasets
-        .iter()
-        .filter(|d| d.id == ds.id)
-        .flat_map(|d| d.variables.iter().cloned())
-        .collect();
+    let requested_variables: BTreeSet<String> =
+        req.datasets.iter().filter(|d| d.id == ds.id).flat_map(|d| d.variables.iter().cloned()).collect();
     let mut dac_until = -1;
     let mut dac_variables = BTreeSet::new();
     let mut dac_linkage = false;
@@ -362,7 +418,9 @@ fn dataset_facts(
                 let till = until.map(|x| format!(" until {}", x.iso())).unwrap_or_default();
                 note("project.dac", format!("approval by {who} for `{}` valid{till}", ds.id));
             }
-            Err(why) => note("project.dac", format!("approval by {who} for `{}` {why} (request day {})", ds.id, today.iso())),
+            Err(why) => {
+                note("project.dac", format!("approval by {who} for `{}` {why} (request day {})", ds.id, today.iso()))
+            }
         }
     }
     let not_approved: Vec<&String> = requested_variables.difference(&dac_variables).collect();
@@ -374,7 +432,15 @@ fn dataset_facts(
         note("data.variables", format!("dataset `{}` has no variables {}", ds.id, join(&undefined)));
     }
     note("data.deidentification", format!("dataset `{}` is {}", ds.id, bundle.vocab.display(&ds.deidentification)));
-    note("data.linkage", format!("{} datasets requested; linkage approved for `{}`: {}", req.datasets.len(), ds.id, if dac_linkage { "yes" } else { "no" }));
+    note(
+        "data.linkage",
+        format!(
+            "{} datasets requested; linkage approved for `{}`: {}",
+            req.datasets.len(),
+            ds.id,
+            if dac_linkage { "yes" } else { "no" }
+        ),
+    );
     for t in &ds.unknown_terms {
         note("unknown.projects", format!("dataset `{}` uses `{t}`, which no loaded vocabulary defines", ds.id));
     }

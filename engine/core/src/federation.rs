@@ -3,7 +3,7 @@
 use crate::day::Day;
 use crate::duo::{self, DatasetUse};
 use crate::error::BundleError;
-use crate::rdf::{iri, ns, subject, View};
+use crate::rdf::{View, iri, ns, subject};
 use crate::vocab::Vocabulary;
 use oxigraph::model::Graph;
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,8 +90,20 @@ impl Federation {
         let feds = view.instances(&fs("Federation"));
         let fed = match feds.as_slice() {
             [one] => one,
-            [] => return Err(model("bundle", "no `fs:Federation` is described", "describe the federation in federation.ttl")),
-            _ => return Err(model("bundle", "more than one `fs:Federation` is described", "keep one federation per bundle")),
+            [] => {
+                return Err(model(
+                    "bundle",
+                    "no `fs:Federation` is described",
+                    "describe the federation in federation.ttl",
+                ));
+            }
+            _ => {
+                return Err(model(
+                    "bundle",
+                    "more than one `fs:Federation` is described",
+                    "keep one federation per bundle",
+                ));
+            }
         };
         let fs_subject = subject(fed);
         let mut out = Federation {
@@ -104,9 +116,9 @@ impl Federation {
         for m in view.iris(fs_subject, &fs("hasMember")) {
             let node = iri("", &m);
             let s = subject(&node);
-            let id = view.literal(s, &dct("identifier")).ok_or_else(|| {
-                model(&m, "member has no `dcterms:identifier`", "give every member a short id")
-            })?;
+            let id = view
+                .literal(s, &dct("identifier"))
+                .ok_or_else(|| model(&m, "member has no `dcterms:identifier`", "give every member a short id"))?;
             let tier = tier(&view, s, &m)?;
             let country = view
                 .iri(s, &fs("country"))
@@ -122,7 +134,11 @@ impl Federation {
                 .filter(|t| !vocab.defines(t))
                 .collect();
             if let Some(first) = undefined.pop() {
-                return Err(model(&m, &format!("uses `{first}`, which no loaded vocabulary defines"), "load the vocabulary that defines it with --vocab"));
+                return Err(model(
+                    &m,
+                    &format!("uses `{first}`, which no loaded vocabulary defines"),
+                    "load the vocabulary that defines it with --vocab",
+                ));
             }
             by_iri.insert(m.clone(), id.clone());
             let member = MemberTre {
@@ -147,7 +163,11 @@ impl Federation {
             let ds = read_dataset(&view, &d, &by_iri, vocab)?;
             let id = ds.id.clone();
             if out.datasets.insert(id.clone(), ds).is_some() {
-                return Err(model(d.as_str(), &format!("dataset id `{id}` is used twice"), "dataset ids must be unique"));
+                return Err(model(
+                    d.as_str(),
+                    &format!("dataset id `{id}` is used twice"),
+                    "dataset ids must be unique",
+                ));
             }
         }
         Ok(out)
@@ -171,13 +191,21 @@ fn read_dataset(
         .iri(s, &fs("heldBy"))
         .ok_or_else(|| model(name, "dataset has no `fs:heldBy`", "name the member TRE that holds it"))?;
     let holder = members.get(&holder_iri).cloned().ok_or_else(|| {
-        model(name, &format!("dataset is held by `{holder_iri}`, which is not a member of the federation"), "add the member to the federation's `fs:hasMember`")
+        model(
+            name,
+            &format!("dataset is held by `{holder_iri}`, which is not a member of the federation"),
+            "add the member to the federation's `fs:hasMember`",
+        )
     })?;
     let permissions = view.iris(s, &fs("dataUsePermission"));
     let modifiers = view.iris(s, &fs("dataUseModifier"));
     let diseases = view.iris(s, &fs("disease"));
     let deidentification = view.iri(s, &fs("deidentification")).ok_or_else(|| {
-        model(name, "dataset has no `fs:deidentification`", "say whether it is fs:Identifiable, fs:Pseudonymised or fs:Anonymised")
+        model(
+            name,
+            "dataset has no `fs:deidentification`",
+            "say whether it is fs:Identifiable, fs:Pseudonymised or fs:Anonymised",
+        )
     })?;
     let duo_terms: Vec<String> = permissions.iter().chain(&modifiers).chain(&diseases).cloned().collect();
     let unknown_terms: Vec<String> =

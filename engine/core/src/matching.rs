@@ -3,7 +3,7 @@
 
 use crate::duo::{self, DataUse, Match, MatchOptions, MatchResult, PurposeFlags, SensitiveFlag};
 use crate::error::RequestError;
-use crate::vocab::{expand, Vocabulary};
+use crate::vocab::{Vocabulary, expand};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +72,12 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, Re
 
 /// Match a purpose against a dataset, both as JSON text. Unknown terms are reasons in the
 /// rationale (and deny), never a crash.
-pub fn match_json(purpose: &str, dataset: &str, vocab: &Vocabulary, options: &MatchOptions) -> Result<Match, RequestError> {
+pub fn match_json(
+    purpose: &str,
+    dataset: &str,
+    vocab: &Vocabulary,
+    options: &MatchOptions,
+) -> Result<Match, RequestError> {
     let mut unknown = Vec::new();
     let mut check = |t: &str| {
         let iri = expand(t);

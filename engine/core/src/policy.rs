@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// What a forbid policy does to its Safe when it applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The Safe is met.
@@ -125,11 +127,7 @@ impl Policies {
             }
             per_member.insert(member.clone(), set);
         }
-        let sources: BTreeMap<&str, &str> = baseline
-            .iter()
-            .chain(locals.values())
-            .map(|f| (f.name, f.text))
-            .collect();
+        let sources: BTreeMap<&str, &str> = baseline.iter().chain(locals.values()).map(|f| (f.name, f.text)).collect();
         validate(&schema_value, &all, &meta, &sources)?;
         Ok(Policies { schema: schema_value, baseline: base, permits, per_member, meta })
     }
@@ -190,20 +188,36 @@ fn parse_file(
         };
         let annotation = |key: &str| policy.annotation(key).map(str::to_owned);
         let id = annotation("id").ok_or_else(|| at("the policy has no `@id`".to_owned(), "add @id(\"safe.name\")"))?;
-        let safe = annotation("safe")
-            .and_then(|s| Safe::from_name(&s))
-            .ok_or_else(|| at("`@safe` is missing or not one of people, projects, settings, data, outputs".to_owned(), "add @safe(\"people\")"))?;
-        let requirement = annotation("requirement")
-            .ok_or_else(|| at("the policy cites no blueprint requirement".to_owned(), "add @requirement(\"ORG.PEO.1\")"))?;
-        let req = blueprint
-            .get(&requirement)
-            .ok_or_else(|| at(format!("`@requirement(\"{requirement}\")` is not in the blueprint"), "cite a requirement from blueprint/requirements.ttl"))?;
-        let dimension = annotation("dimension")
-            .and_then(|s| Dimension::from_name(&s))
-            .ok_or_else(|| at("`@dimension` is missing or not one of legal, organisational, technical, semantic".to_owned(), "add @dimension(\"legal\")"))?;
+        let safe = annotation("safe").and_then(|s| Safe::from_name(&s)).ok_or_else(|| {
+            at(
+                "`@safe` is missing or not one of people, projects, settings, data, outputs".to_owned(),
+                "add @safe(\"people\")",
+            )
+        })?;
+        let requirement = annotation("requirement").ok_or_else(|| {
+            at("the policy cites no blueprint requirement".to_owned(), "add @requirement(\"ORG.PEO.1\")")
+        })?;
+        let req = blueprint.get(&requirement).ok_or_else(|| {
+            at(
+                format!("`@requirement(\"{requirement}\")` is not in the blueprint"),
+                "cite a requirement from blueprint/requirements.ttl",
+            )
+        })?;
+        let dimension = annotation("dimension").and_then(|s| Dimension::from_name(&s)).ok_or_else(|| {
+            at(
+                "`@dimension` is missing or not one of legal, organisational, technical, semantic".to_owned(),
+                "add @dimension(\"legal\")",
+            )
+        })?;
         if req.dimension != dimension || req.safe != safe {
             return Err(at(
-                format!("the policy says {}/{} but requirement `{requirement}` is {}/{}", dimension.name(), safe.name(), req.dimension.name(), req.safe.name()),
+                format!(
+                    "the policy says {}/{} but requirement `{requirement}` is {}/{}",
+                    dimension.name(),
+                    safe.name(),
+                    req.dimension.name(),
+                    req.safe.name()
+                ),
                 "make @dimension and @safe agree with the requirement",
             ));
         }
@@ -212,7 +226,12 @@ fn parse_file(
             (Effect::Forbid, Some("deny")) => Outcome::Deny,
             (Effect::Forbid, Some("review")) => Outcome::Review,
             (Effect::Permit, Some(_)) => return Err(at("a permit takes no `@outcome`".to_owned(), "remove @outcome")),
-            (Effect::Forbid, _) => return Err(at("a forbid needs `@outcome(\"deny\")` or `@outcome(\"review\")`".to_owned(), "add @outcome(\"deny\")")),
+            (Effect::Forbid, _) => {
+                return Err(at(
+                    "a forbid needs `@outcome(\"deny\")` or `@outcome(\"review\")`".to_owned(),
+                    "add @outcome(\"deny\")",
+                ));
+            }
         };
         if let Some(member) = member {
             if policy.effect() == Effect::Permit {
@@ -223,14 +242,17 @@ fn parse_file(
             }
             if !id.starts_with(&format!("{member}.")) || annotation("member").as_deref() != Some(member.as_str()) {
                 return Err(at(
-                    format!("a local policy of `{member}` needs an `@id` starting with `{member}.` and `@member(\"{member}\")`"),
+                    format!(
+                        "a local policy of `{member}` needs an `@id` starting with `{member}.` and `@member(\"{member}\")`"
+                    ),
                     "prefix the id with the member id",
                 ));
             }
         } else if annotation("member").is_some() {
             return Err(at("a baseline policy has a `@member`".to_owned(), "move it to the member's local file"));
         }
-        let message = annotation("message").ok_or_else(|| at("the policy has no `@message`".to_owned(), "add @message(\"...\")"))?;
+        let message = annotation("message")
+            .ok_or_else(|| at("the policy has no `@message`".to_owned(), "add @message(\"...\")"))?;
         let m = PolicyMeta {
             id: id.clone(),
             file: file.name.to_owned(),

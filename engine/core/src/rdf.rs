@@ -42,20 +42,14 @@ pub fn format_for(file: &str) -> Result<RdfFormat, BundleError> {
 pub fn load_into(graph: &mut Graph, file: &str, content: &[u8]) -> Result<(), BundleError> {
     let format = format_for(file)?;
     let base = format!("file:///{}", file.trim_start_matches('/'));
-    let parser = RdfParser::from_format(format)
-        .with_base_iri(base)
-        .map_err(|e| BundleError::Model {
-            subject: file.to_owned(),
-            message: format!("bad base IRI: {e}"),
-            help: None,
-        })?;
+    let parser = RdfParser::from_format(format).with_base_iri(base).map_err(|e| BundleError::Model {
+        subject: file.to_owned(),
+        message: format!("bad base IRI: {e}"),
+        help: None,
+    })?;
     for quad in parser.for_slice(content) {
         let quad = quad.map_err(|e| syntax_error(file, format, &e))?;
-        graph.insert(TripleRef::new(
-            quad.subject.as_ref(),
-            quad.predicate.as_ref(),
-            quad.object.as_ref(),
-        ));
+        graph.insert(TripleRef::new(quad.subject.as_ref(), quad.predicate.as_ref(), quad.object.as_ref()));
     }
     Ok(())
 }

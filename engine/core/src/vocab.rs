@@ -55,10 +55,8 @@ impl Vocabulary {
             rdf_type.clone(),
         ];
         let label_predicates = [format!("{}prefLabel", ns::SKOS), format!("{}label", ns::RDFS)];
-        let notation_predicates = [
-            format!("{}notation", ns::SKOS),
-            "http://www.geneontology.org/formats/oboInOwl#id".to_owned(),
-        ];
+        let notation_predicates =
+            [format!("{}notation", ns::SKOS), "http://www.geneontology.org/formats/oboInOwl#id".to_owned()];
         let mut vocab = Vocabulary::default();
         for t in graph.iter() {
             let NamedOrBlankNodeRef::NamedNode(s) = t.subject else { continue };
@@ -67,12 +65,12 @@ impl Vocabulary {
             if defining.iter().any(|d| d == p) {
                 vocab.parents.entry(s.to_owned()).or_default();
             }
-            if parent_predicates.iter().any(|d| d == p) {
-                if let TermRef::NamedNode(o) = t.object {
-                    if !META.contains(&o.as_str()) && o.as_str() != s {
-                        vocab.parents.entry(s.to_owned()).or_default().insert(o.as_str().to_owned());
-                    }
-                }
+            if parent_predicates.iter().any(|d| d == p)
+                && let TermRef::NamedNode(o) = t.object
+                && !META.contains(&o.as_str())
+                && o.as_str() != s
+            {
+                vocab.parents.entry(s.to_owned()).or_default().insert(o.as_str().to_owned());
             }
             if let TermRef::Literal(l) = t.object {
                 // skos:prefLabel wins over rdfs:label; English or untagged labels only.
@@ -167,6 +165,36 @@ fn closure(parents: &BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTr
     out
 }
 
+/// CURIE prefixes a request may use for terms of the bundled vocabularies.
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("fs", "https://w3id.org/fivesafes#"),
+    ("fsj", "https://w3id.org/fivesafes/jurisdiction#"),
+    ("dpv", "https://w3id.org/dpv#"),
+    ("eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#"),
+    ("obo", "http://purl.obolibrary.org/obo/"),
+];
+
+/// Expand a term as written in a request to a full IRI: full IRIs pass through; CURIEs with a
+/// prefix of [`PREFIXES`] expand; OBO CURIEs (`DUO:0000042`, `MONDO:0008903`) become OBO IRIs.
+/// Anything else is returned unchanged, and will be reported as an unknown term.
+pub fn expand(term: &str) -> String {
+    let term = term.trim();
+    if term.starts_with("http://") || term.starts_with("https://") {
+        return crate::duo::normalise_term(term).unwrap_or_else(|_| term.to_owned());
+    }
+    if let Some((prefix, local)) = term.split_once(':')
+        && let Some((_, ns)) = PREFIXES.iter().find(|(p, _)| *p == prefix)
+    {
+        return format!("{ns}{local}");
+    }
+    crate::duo::normalise_term(term).unwrap_or_else(|_| term.to_owned())
+}
+
+/// The IRI of a country given by its ISO 3166-1 alpha-2 code.
+pub fn country_iri(code: &str) -> String {
+    format!("{}{code}", crate::rdf::ns::FSJ)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,34 +233,4 @@ mod tests {
         assert!(v.is_a("urn:a", "urn:b"));
         assert!(v.is_a("urn:b", "urn:a"));
     }
-}
-
-/// CURIE prefixes a request may use for terms of the bundled vocabularies.
-pub const PREFIXES: &[(&str, &str)] = &[
-    ("fs", "https://w3id.org/fivesafes#"),
-    ("fsj", "https://w3id.org/fivesafes/jurisdiction#"),
-    ("dpv", "https://w3id.org/dpv#"),
-    ("eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#"),
-    ("obo", "http://purl.obolibrary.org/obo/"),
-];
-
-/// Expand a term as written in a request to a full IRI: full IRIs pass through; CURIEs with a
-/// prefix of [`PREFIXES`] expand; OBO CURIEs (`DUO:0000042`, `MONDO:0008903`) become OBO IRIs.
-/// Anything else is returned unchanged, and will be reported as an unknown term.
-pub fn expand(term: &str) -> String {
-    let term = term.trim();
-    if term.starts_with("http://") || term.starts_with("https://") {
-        return crate::duo::normalise_term(term).unwrap_or_else(|_| term.to_owned());
-    }
-    if let Some((prefix, local)) = term.split_once(':') {
-        if let Some((_, ns)) = PREFIXES.iter().find(|(p, _)| *p == prefix) {
-            return format!("{ns}{local}");
-        }
-    }
-    crate::duo::normalise_term(term).unwrap_or_else(|_| term.to_owned())
-}
-
-/// The IRI of a country given by its ISO 3166-1 alpha-2 code.
-pub fn country_iri(code: &str) -> String {
-    format!("{}{code}", crate::rdf::ns::FSJ)
 }

@@ -58,11 +58,7 @@ impl MatchResult {
     /// The combined verdict of two sub-rules: DENY over ABSTAIN over APPROVE.
     #[must_use]
     pub const fn combine(self, other: Self) -> Self {
-        if other.weight() > self.weight() {
-            other
-        } else {
-            self
-        }
+        if other.weight() > self.weight() { other } else { self }
     }
 }
 
@@ -139,11 +135,7 @@ pub fn match_purpose(
     Match {
         result: out.result,
         rationale: out.rationale,
-        obligations: if out.result == MatchResult::Deny {
-            Vec::new()
-        } else {
-            obligations
-        },
+        obligations: if out.result == MatchResult::Deny { Vec::new() } else { obligations },
     }
 }
 
@@ -155,10 +147,7 @@ struct Outcome {
 
 impl Default for Outcome {
     fn default() -> Self {
-        Self {
-            result: MatchResult::Approve,
-            rationale: Vec::new(),
-        }
+        Self { result: MatchResult::Approve, rationale: Vec::new() }
     }
 }
 
@@ -186,11 +175,7 @@ struct View<'a> {
 
 impl<'a> View<'a> {
     fn new(d: &'a DatasetUse) -> Self {
-        let terms = d
-            .terms
-            .iter()
-            .filter_map(|t| DuoTerm::resolve(t).ok().flatten())
-            .collect();
+        let terms = d.terms.iter().filter_map(|t| DuoTerm::resolve(t).ok().flatten()).collect();
         Self { d, terms }
     }
 
@@ -219,11 +204,7 @@ impl<'a> View<'a> {
             .filter(|t| self.has(*t))
             .map(DuoTerm::code)
             .collect();
-        if codes.is_empty() && self.d.data_use.non_profit_use == Some(true) {
-            vec![DuoTerm::Npu.code()]
-        } else {
-            codes
-        }
+        if codes.is_empty() && self.d.data_use.non_profit_use == Some(true) { vec![DuoTerm::Npu.code()] } else { codes }
     }
 }
 
@@ -233,11 +214,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    items
-        .into_iter()
-        .map(|s| format!("`{}`", s.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.into_iter().map(|s| format!("`{}`", s.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 /// Normalised, sorted disease IRIs and the raw inputs that are not valid terms.
@@ -280,10 +257,7 @@ fn primary_rules(p: &DataUse, v: &View<'_>, ontology: &dyn Subsumption, out: &mu
 
 fn disease_rule(p: &DataUse, v: &View<'_>, ontology: &dyn Subsumption, out: &mut Outcome) {
     let (purpose_diseases, invalid) = split_diseases(&p.disease_restrictions);
-    let shown = purpose_diseases
-        .iter()
-        .map(|d| compact_term(d))
-        .chain(invalid.iter().cloned());
+    let shown = purpose_diseases.iter().map(|d| compact_term(d)).chain(invalid.iter().cloned());
     let permission = v.d.permission;
     match permission {
         Permission::Nres | Permission::Gru | Permission::Hmb => out.approve(format!(
@@ -310,14 +284,10 @@ fn ds_rule(
 ) {
     let (dataset_diseases, dataset_invalid) = split_diseases(&v.d.data_use.disease_restrictions);
     for bad in &dataset_invalid {
-        out.approve(format!(
-            "dataset disease `{bad}` is not a valid term and is ignored"
-        ));
+        out.approve(format!("dataset disease `{bad}` is not a valid term and is ignored"));
     }
     for bad in invalid {
-        out.deny(format!(
-            "purpose disease `{bad}` is not a valid disease term"
-        ));
+        out.deny(format!("purpose disease `{bad}` is not a valid disease term"));
     }
     if dataset_diseases.is_empty() {
         out.deny(format!(
@@ -328,9 +298,7 @@ fn ds_rule(
         return;
     }
     for purpose_disease in purpose_diseases {
-        let covering = dataset_diseases
-            .iter()
-            .find(|d| *d == purpose_disease || ontology.is_a(purpose_disease, d));
+        let covering = dataset_diseases.iter().find(|d| *d == purpose_disease || ontology.is_a(purpose_disease, d));
         match covering {
             Some(d) if d == purpose_disease => out.approve(format!(
                 "purpose disease `{}` is dataset disease `{}`",
@@ -397,10 +365,9 @@ fn poa_rule(v: &View<'_>, out: &mut Outcome) {
 fn gru_rule(v: &View<'_>, out: &mut Outcome) {
     let permission = v.d.permission;
     match permission {
-        Permission::Nres | Permission::Gru => out.approve(format!(
-            "purpose `GRU` (general research use) fits dataset permission `{}`",
-            permission.code()
-        )),
+        Permission::Nres | Permission::Gru => {
+            out.approve(format!("purpose `GRU` (general research use) fits dataset permission `{}`", permission.code()))
+        }
         Permission::Hmb | Permission::Ds | Permission::Poa => out.deny(format!(
             "purpose `GRU` (general research use) is broader than dataset permission `{}`",
             permission.code()
@@ -413,15 +380,9 @@ fn methods_rule(p: &DataUse, v: &View<'_>, out: &mut Outcome) {
         return;
     }
     if v.applies(v.d.data_use.methods_research, false, DuoTerm::Nmds) {
-        out.deny(
-            "purpose is methods research but the dataset prohibits methods development (`NMDS`)"
-                .to_owned(),
-        );
+        out.deny("purpose is methods research but the dataset prohibits methods development (`NMDS`)".to_owned());
     } else {
-        out.approve(
-            "purpose is methods research and the dataset does not prohibit it (no `NMDS`)"
-                .to_owned(),
-        );
+        out.approve("purpose is methods research and the dataset does not prohibit it (no `NMDS`)".to_owned());
     }
 }
 
@@ -429,10 +390,7 @@ fn non_profit_rule(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: &mut 
     let codes = v.non_profit_codes();
     if codes.is_empty() {
         if p.non_profit_use == Some(false) {
-            out.approve(
-                "purpose declares for-profit use and the dataset has no not-for-profit restriction"
-                    .to_owned(),
-            );
+            out.approve("purpose declares for-profit use and the dataset has no not-for-profit restriction".to_owned());
         }
         return;
     }
@@ -442,9 +400,7 @@ fn non_profit_rule(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: &mut 
             "purpose declares for-profit use but the dataset is limited to not-for-profit use \
              ({codes})"
         )),
-        Some(true) => out.approve(format!(
-            "purpose declares not-for-profit use, as the dataset requires ({codes})"
-        )),
+        Some(true) => out.approve(format!("purpose declares not-for-profit use, as the dataset requires ({codes})")),
         None if options.duos_strict => out.abstain(format!(
             "purpose does not state whether use is for profit and the dataset is limited to \
              not-for-profit use ({codes}); a human must check"
@@ -459,29 +415,15 @@ fn non_profit_rule(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: &mut 
 /// The purpose's sensitive areas and free text, which DUOS leaves to a human.
 fn purpose_review_rules(p: &DataUse, options: &MatchOptions, out: &mut Outcome) {
     if let Some(gender) = non_blank(p.gender.as_deref()) {
-        out.abstain(format!(
-            "purpose is limited to one gender (`{gender}`); DUOS leaves this to a human"
-        ));
+        out.abstain(format!("purpose is limited to one gender (`{gender}`); DUOS leaves this to a human"));
     }
     let flags = [
         (p.pediatric, "purpose is limited to a pediatric population"),
         (p.illegal_behavior, "purpose studies illegal behaviour"),
-        (
-            p.sexual_diseases,
-            "purpose studies sexual preferences or sexually transmitted diseases",
-        ),
-        (
-            p.stigmatize_diseases,
-            "purpose studies stigmatising illnesses",
-        ),
-        (
-            p.vulnerable_populations,
-            "purpose targets a vulnerable population",
-        ),
-        (
-            p.psychological_traits,
-            "purpose studies psychological traits, intelligence or attention",
-        ),
+        (p.sexual_diseases, "purpose studies sexual preferences or sexually transmitted diseases"),
+        (p.stigmatize_diseases, "purpose studies stigmatising illnesses"),
+        (p.vulnerable_populations, "purpose targets a vulnerable population"),
+        (p.psychological_traits, "purpose studies psychological traits, intelligence or attention"),
         (
             p.not_health,
             "purpose correlates ethnicity, race or gender with genotypic or phenotypic variables \
@@ -495,10 +437,7 @@ fn purpose_review_rules(p: &DataUse, options: &MatchOptions, out: &mut Outcome) 
     }
     let texts = [
         (p.other.as_deref(), "purpose states other conditions"),
-        (
-            p.secondary_other.as_deref(),
-            "purpose states further conditions",
-        ),
+        (p.secondary_other.as_deref(), "purpose states further conditions"),
     ];
     for (text, what) in texts {
         if let Some(text) = non_blank(text) {
@@ -507,10 +446,7 @@ fn purpose_review_rules(p: &DataUse, options: &MatchOptions, out: &mut Outcome) 
     }
     let duos_only = [
         (p.controls, "purpose adds controls for a comparison group"),
-        (
-            p.population,
-            "purpose studies variation in the general population",
-        ),
+        (p.population, "purpose studies variation in the general population"),
     ];
     for (value, what) in duos_only {
         if value == Some(true) {
@@ -528,10 +464,7 @@ fn dataset_review_rules(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: 
     let d = &v.d.data_use;
     let texts = [
         (d.other.as_deref(), "dataset states other conditions"),
-        (
-            d.secondary_other.as_deref(),
-            "dataset states further conditions",
-        ),
+        (d.secondary_other.as_deref(), "dataset states further conditions"),
     ];
     for (text, what) in texts {
         if let Some(text) = non_blank(text) {
@@ -552,14 +485,9 @@ fn dataset_review_rules(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: 
     }
     if v.applies(d.genetic_studies_only, false, DuoTerm::Gso) {
         if options.duos_strict {
-            out.abstain(
-                "dataset is limited to genetic studies (`GSO`); DUOS leaves this to a human"
-                    .to_owned(),
-            );
+            out.abstain("dataset is limited to genetic studies (`GSO`); DUOS leaves this to a human".to_owned());
         } else if p.genetic_studies_only == Some(true) {
-            out.approve(
-                "purpose declares genetic studies, as the dataset requires (`GSO`)".to_owned(),
-            );
+            out.approve("purpose declares genetic studies, as the dataset requires (`GSO`)".to_owned());
         } else {
             out.abstain(
                 "dataset is limited to genetic studies (`GSO`) and the purpose does not declare \
@@ -569,26 +497,10 @@ fn dataset_review_rules(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: 
         }
     }
     let specific = [
-        (
-            v.d.research_specific,
-            DuoTerm::Rs,
-            "dataset use is limited to a certain research type",
-        ),
-        (
-            v.d.user_specific,
-            DuoTerm::Us,
-            "dataset use is limited to approved users",
-        ),
-        (
-            v.d.project_specific,
-            DuoTerm::Ps,
-            "dataset use is limited to an approved project",
-        ),
-        (
-            v.d.institution_specific,
-            DuoTerm::Is,
-            "dataset use is limited to an approved institution",
-        ),
+        (v.d.research_specific, DuoTerm::Rs, "dataset use is limited to a certain research type"),
+        (v.d.user_specific, DuoTerm::Us, "dataset use is limited to approved users"),
+        (v.d.project_specific, DuoTerm::Ps, "dataset use is limited to an approved project"),
+        (v.d.institution_specific, DuoTerm::Is, "dataset use is limited to an approved institution"),
     ];
     for (flag, term, what) in specific {
         if v.applies(None, flag, term) {
@@ -603,25 +515,14 @@ fn obligation_rules(v: &View<'_>, options: &MatchOptions, out: &mut Outcome) -> 
     let mut obligations = Vec::new();
     let mut carry = |out: &mut Outcome, term: DuoTerm, what: String, detail: Option<&str>| {
         if options.duos_strict && term != DuoTerm::Ts && term != DuoTerm::Rtn {
-            out.abstain(format!(
-                "{what} (`{}`); DUOS leaves this to a human",
-                term.code()
-            ));
+            out.abstain(format!("{what} (`{}`); DUOS leaves this to a human", term.code()));
         } else {
-            out.approve(format!(
-                "{what} (`{}`), carried as an obligation",
-                term.code()
-            ));
+            out.approve(format!("{what} (`{}`), carried as an obligation", term.code()));
         }
         obligations.push(Obligation::new(term, detail));
     };
     if v.applies(d.publication_results, false, DuoTerm::Pub) {
-        carry(
-            out,
-            DuoTerm::Pub,
-            "dataset requires publication of results".to_owned(),
-            None,
-        );
+        carry(out, DuoTerm::Pub, "dataset requires publication of results".to_owned(), None);
     }
     if v.applies(d.collaborator_required, false, DuoTerm::Col) {
         carry(
@@ -633,9 +534,7 @@ fn obligation_rules(v: &View<'_>, options: &MatchOptions, out: &mut Outcome) -> 
     }
     if v.applies(d.ethics_approval_required, false, DuoTerm::Irb) {
         if options.duos_strict {
-            out.abstain(
-                "dataset requires ethics approval (`IRB`); DUOS leaves this to a human".to_owned(),
-            );
+            out.abstain("dataset requires ethics approval (`IRB`); DUOS leaves this to a human".to_owned());
         } else {
             out.approve(
                 "dataset requires ethics approval (`IRB`), which is checked outside the DUO \
@@ -645,18 +544,10 @@ fn obligation_rules(v: &View<'_>, options: &MatchOptions, out: &mut Outcome) -> 
         }
     }
     match v.valued(d.publication_moratorium.as_deref(), DuoTerm::Mor) {
-        Some(Some(date)) => carry(
-            out,
-            DuoTerm::Mor,
-            format!("dataset forbids publication before `{date}`"),
-            Some(date),
-        ),
-        Some(None) => carry(
-            out,
-            DuoTerm::Mor,
-            "dataset has a publication moratorium".to_owned(),
-            None,
-        ),
+        Some(Some(date)) => {
+            carry(out, DuoTerm::Mor, format!("dataset forbids publication before `{date}`"), Some(date))
+        }
+        Some(None) => carry(out, DuoTerm::Mor, "dataset has a publication moratorium".to_owned(), None),
         None => {}
     }
     let until = non_blank(v.d.time_limit_until.as_deref());
@@ -668,18 +559,10 @@ fn obligation_rules(v: &View<'_>, options: &MatchOptions, out: &mut Outcome) -> 
         carry(out, DuoTerm::Ts, what, until);
     }
     if v.applies(None, v.d.return_to_database, DuoTerm::Rtn) {
-        carry(
-            out,
-            DuoTerm::Rtn,
-            "dataset requires derived data to be returned to the resource".to_owned(),
-            None,
-        );
+        carry(out, DuoTerm::Rtn, "dataset requires derived data to be returned to the resource".to_owned(), None);
     }
     if v.applies(None, v.d.clinical_care, DuoTerm::Cc) {
-        out.approve(
-            "dataset also allows clinical care use (`CC`), which does not restrict research"
-                .to_owned(),
-        );
+        out.approve("dataset also allows clinical care use (`CC`), which does not restrict research".to_owned());
     }
     obligations
 }
@@ -688,9 +571,7 @@ fn obligation_rules(v: &View<'_>, options: &MatchOptions, out: &mut Outcome) -> 
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::{
-        DuoError, PurposeFlags, SensitiveFlag, dataset_from_terms, purpose_from_terms,
-    };
+    use super::super::{DuoError, PurposeFlags, SensitiveFlag, dataset_from_terms, purpose_from_terms};
     use super::*;
 
     const CANCER: &str = "http://purl.obolibrary.org/obo/MONDO_0004992";
@@ -737,12 +618,7 @@ mod tests {
     }
 
     fn run(purpose: &DataUse, dataset: &DatasetUse) -> Match {
-        match_purpose(
-            purpose,
-            dataset,
-            &TestOntology::new(),
-            &MatchOptions::default(),
-        )
+        match_purpose(purpose, dataset, &TestOntology::new(), &MatchOptions::default())
     }
 
     fn strict(purpose: &DataUse, dataset: &DatasetUse) -> Match {
@@ -783,10 +659,7 @@ mod tests {
         let purpose = purpose_from_terms("DS", &s(&["MONDO:0008903"]), &flags())?;
         let m = run(&purpose, &ds(&["MONDO:0004992"])?);
         assert_eq!(m.result, MatchResult::Approve);
-        assert_eq!(
-            m.rationale,
-            ["purpose disease `MONDO:0008903` is a kind of dataset disease `MONDO:0004992`"]
-        );
+        assert_eq!(m.rationale, ["purpose disease `MONDO:0008903` is a kind of dataset disease `MONDO:0004992`"]);
         Ok(())
     }
 
@@ -797,10 +670,8 @@ mod tests {
         assert_eq!(m.result, MatchResult::Deny);
         assert_eq!(
             m.rationale,
-            [
-                "purpose disease `MONDO:0004992` is not a kind of any dataset disease \
-              (`MONDO:0008903`)"
-            ]
+            ["purpose disease `MONDO:0004992` is not a kind of any dataset disease \
+              (`MONDO:0008903`)"]
         );
         Ok(())
     }
@@ -824,10 +695,7 @@ mod tests {
         let purpose = purpose_from_terms("DS", &s(&["MONDO:0008903", "MONDO:0005148"]), &flags())?;
         let m = run(&purpose, &ds(&["MONDO:0004992"])?);
         assert_eq!(m.result, MatchResult::Deny);
-        assert!(mentions(
-            &m,
-            "purpose disease `MONDO:0005148` is not a kind of any dataset disease"
-        ));
+        assert!(mentions(&m, "purpose disease `MONDO:0005148` is not a kind of any dataset disease"));
         assert!(mentions(&m, "`MONDO:0008903` is a kind of dataset disease"));
         // Covering both with two dataset diseases approves.
         let both = run(&purpose, &ds(&["MONDO:0004992", "MONDO:0005015"])?);
@@ -837,10 +705,7 @@ mod tests {
 
     #[test]
     fn invalid_purpose_disease_is_denied() -> Result<(), DuoError> {
-        let purpose = DataUse {
-            disease_restrictions: s(&["lung cancer"]),
-            ..DataUse::default()
-        };
+        let purpose = DataUse { disease_restrictions: s(&["lung cancer"]), ..DataUse::default() };
         let m = run(&purpose, &ds(&["MONDO:0004992"])?);
         assert_eq!(m.result, MatchResult::Deny);
         assert!(mentions(&m, "`lung cancer` is not a valid disease term"));
@@ -851,16 +716,10 @@ mod tests {
     fn hmb_purpose_fits_gru_nres_hmb_only() -> Result<(), DuoError> {
         let purpose = purpose_from_terms("HMB", &[], &flags())?;
         for permission in ["GRU", "NRES", "HMB"] {
-            assert_eq!(
-                run(&purpose, &plain(permission)?).result,
-                MatchResult::Approve
-            );
+            assert_eq!(run(&purpose, &plain(permission)?).result, MatchResult::Approve);
         }
         assert_eq!(run(&purpose, &plain("POA")?).result, MatchResult::Deny);
-        assert_eq!(
-            run(&purpose, &ds(&["MONDO:0004992"])?).result,
-            MatchResult::Deny
-        );
+        assert_eq!(run(&purpose, &ds(&["MONDO:0004992"])?).result, MatchResult::Deny);
         Ok(())
     }
 
@@ -868,27 +727,17 @@ mod tests {
     fn poa_purpose_fits_gru_nres_poa_only() -> Result<(), DuoError> {
         let purpose = purpose_from_terms("POA", &[], &flags())?;
         for permission in ["GRU", "NRES", "POA"] {
-            assert_eq!(
-                run(&purpose, &plain(permission)?).result,
-                MatchResult::Approve
-            );
+            assert_eq!(run(&purpose, &plain(permission)?).result, MatchResult::Approve);
         }
         assert_eq!(run(&purpose, &plain("HMB")?).result, MatchResult::Deny);
-        assert_eq!(
-            run(&purpose, &ds(&["MONDO:0004992"])?).result,
-            MatchResult::Deny
-        );
+        assert_eq!(run(&purpose, &ds(&["MONDO:0004992"])?).result, MatchResult::Deny);
         Ok(())
     }
 
     #[test]
     fn npoa_denies_poa_purpose() -> Result<(), DuoError> {
         let purpose = purpose_from_terms("POA", &[], &flags())?;
-        let dataset = dataset_from_terms(
-            "GRU",
-            &s(&["http://purl.obolibrary.org/obo/DUO_00000044"]),
-            &[],
-        )?;
+        let dataset = dataset_from_terms("GRU", &s(&["http://purl.obolibrary.org/obo/DUO_00000044"]), &[])?;
         let m = run(&purpose, &dataset);
         assert_eq!(m.result, MatchResult::Deny);
         assert!(mentions(&m, "(`NPOA`)"));
@@ -913,10 +762,7 @@ mod tests {
 
     #[test]
     fn empty_purpose_abstains() -> Result<(), DuoError> {
-        let purpose = DataUse {
-            methods_research: Some(true),
-            ..DataUse::default()
-        };
+        let purpose = DataUse { methods_research: Some(true), ..DataUse::default() };
         let m = run(&purpose, &plain("GRU")?);
         assert_eq!(m.result, MatchResult::Abstain);
         assert!(mentions(&m, "names no primary research category"));
@@ -925,14 +771,7 @@ mod tests {
 
     #[test]
     fn methods_research_is_denied_only_on_nmds() -> Result<(), DuoError> {
-        let purpose = purpose_from_terms(
-            "HMB",
-            &[],
-            &PurposeFlags {
-                methods_research: true,
-                ..flags()
-            },
-        )?;
+        let purpose = purpose_from_terms("HMB", &[], &PurposeFlags { methods_research: true, ..flags() })?;
         let nmds = dataset_from_terms("HMB", &s(&["DUO:0000015"]), &[])?;
         let m = run(&purpose, &nmds);
         assert_eq!(m.result, MatchResult::Deny);
@@ -946,14 +785,7 @@ mod tests {
 
     #[test]
     fn for_profit_purpose_is_denied_on_npu_ncu_npuncu() -> Result<(), DuoError> {
-        let purpose = purpose_from_terms(
-            "GRU",
-            &[],
-            &PurposeFlags {
-                for_profit: Some(true),
-                ..flags()
-            },
-        )?;
+        let purpose = purpose_from_terms("GRU", &[], &PurposeFlags { for_profit: Some(true), ..flags() })?;
         for modifier in ["NPU", "NCU", "NPUNCU"] {
             let dataset = dataset_from_terms("GRU", &s(&[modifier]), &[])?;
             let m = run(&purpose, &dataset);
@@ -966,14 +798,7 @@ mod tests {
 
     #[test]
     fn not_for_profit_purpose_is_approved_on_npu() -> Result<(), DuoError> {
-        let purpose = purpose_from_terms(
-            "GRU",
-            &[],
-            &PurposeFlags {
-                for_profit: Some(false),
-                ..flags()
-            },
-        )?;
+        let purpose = purpose_from_terms("GRU", &[], &PurposeFlags { for_profit: Some(false), ..flags() })?;
         let dataset = dataset_from_terms("GRU", &s(&["NPU"]), &[])?;
         assert_eq!(run(&purpose, &dataset).result, MatchResult::Approve);
         Ok(())
@@ -986,10 +811,7 @@ mod tests {
         let dataset = dataset_from_terms("GRU", &s(&["NPU"]), &[])?;
         let m = run(&purpose, &dataset);
         assert_eq!(m.result, MatchResult::Approve);
-        assert!(mentions(
-            &m,
-            "an unset value is not a for-profit declaration"
-        ));
+        assert!(mentions(&m, "an unset value is not a for-profit declaration"));
         assert_eq!(strict(&purpose, &dataset).result, MatchResult::Abstain);
         Ok(())
     }
@@ -1007,14 +829,7 @@ mod tests {
             SensitiveFlag::Gender,
         ];
         for flag in all {
-            let purpose = purpose_from_terms(
-                "GRU",
-                &[],
-                &PurposeFlags {
-                    sensitive: vec![flag],
-                    ..flags()
-                },
-            )?;
+            let purpose = purpose_from_terms("GRU", &[], &PurposeFlags { sensitive: vec![flag], ..flags() })?;
             let m = run(&purpose, &plain("GRU")?);
             assert_eq!(m.result, MatchResult::Abstain, "{flag:?}");
             assert_eq!(m.rationale.len(), 2, "{flag:?}");
@@ -1037,10 +852,7 @@ mod tests {
         dataset.data_use.other = Some("no linkage".into());
         let m = run(&purpose, &dataset);
         assert_eq!(m.result, MatchResult::Abstain);
-        assert!(mentions(
-            &m,
-            "dataset states other conditions (`no linkage`)"
-        ));
+        assert!(mentions(&m, "dataset states other conditions (`no linkage`)"));
         Ok(())
     }
 
@@ -1061,14 +873,7 @@ mod tests {
         let dataset = dataset_from_terms("GRU", &s(&["GSO"]), &[])?;
         let other = purpose_from_terms("GRU", &[], &flags())?;
         assert_eq!(run(&other, &dataset).result, MatchResult::Abstain);
-        let genetic = purpose_from_terms(
-            "GRU",
-            &[],
-            &PurposeFlags {
-                genetic_studies: true,
-                ..flags()
-            },
-        )?;
+        let genetic = purpose_from_terms("GRU", &[], &PurposeFlags { genetic_studies: true, ..flags() })?;
         assert_eq!(run(&genetic, &dataset).result, MatchResult::Approve);
         assert_eq!(strict(&genetic, &dataset).result, MatchResult::Abstain);
         Ok(())
@@ -1088,11 +893,7 @@ mod tests {
     #[test]
     fn obligations_are_carried_not_denied() -> Result<(), DuoError> {
         let purpose = purpose_from_terms("GRU", &[], &flags())?;
-        let mut dataset = dataset_from_terms(
-            "GRU",
-            &s(&["RTN", "TS", "MOR", "COL", "PUB", "IRB", "CC"]),
-            &[],
-        )?;
+        let mut dataset = dataset_from_terms("GRU", &s(&["RTN", "TS", "MOR", "COL", "PUB", "IRB", "CC"]), &[])?;
         dataset.data_use.publication_moratorium = Some("2027-06-30".into());
         dataset.time_limit_until = Some("2028-01-01".into());
         let m = run(&purpose, &dataset);
@@ -1101,10 +902,7 @@ mod tests {
         assert_eq!(codes, ["PUB", "COL", "MOR", "TS", "RTN"]);
         let mor = m.obligations.iter().find(|o| o.code == "MOR");
         assert_eq!(mor.and_then(|o| o.detail.as_deref()), Some("2027-06-30"));
-        assert_eq!(
-            mor.map(|o| o.term.as_str()),
-            Some("http://purl.obolibrary.org/obo/DUO_0000024")
-        );
+        assert_eq!(mor.map(|o| o.term.as_str()), Some("http://purl.obolibrary.org/obo/DUO_0000024"));
         assert!(mentions(&m, "which is checked outside the DUO matcher"));
         assert!(mentions(&m, "(`CC`)"));
         Ok(())
@@ -1143,10 +941,7 @@ mod tests {
         let m = strict(&purpose, &dataset);
         assert_eq!(m.result, MatchResult::Abstain);
         assert_eq!(m.obligations.len(), 3);
-        let plain_ts = strict(
-            &purpose,
-            &dataset_from_terms("GRU", &s(&["TS", "RTN"]), &[])?,
-        );
+        let plain_ts = strict(&purpose, &dataset_from_terms("GRU", &s(&["TS", "RTN"]), &[])?);
         assert_eq!(plain_ts.result, MatchResult::Approve);
         Ok(())
     }
@@ -1156,36 +951,21 @@ mod tests {
         let mut purpose = purpose_from_terms("GRU", &[], &flags())?;
         purpose.controls = Some(true);
         assert_eq!(run(&purpose, &plain("GRU")?).result, MatchResult::Approve);
-        assert_eq!(
-            strict(&purpose, &plain("GRU")?).result,
-            MatchResult::Abstain
-        );
+        assert_eq!(strict(&purpose, &plain("GRU")?).result, MatchResult::Abstain);
         Ok(())
     }
 
     #[test]
     fn deny_beats_abstain_and_drops_obligations() -> Result<(), DuoError> {
-        let purpose = purpose_from_terms(
-            "HMB",
-            &[],
-            &PurposeFlags {
-                sensitive: vec![SensitiveFlag::Pediatric],
-                ..flags()
-            },
-        )?;
+        let purpose =
+            purpose_from_terms("HMB", &[], &PurposeFlags { sensitive: vec![SensitiveFlag::Pediatric], ..flags() })?;
         let dataset = dataset_from_terms("DS", &s(&["PUB", "GS"]), &s(&["MONDO:0004992"]))?;
         let m = run(&purpose, &dataset);
         assert_eq!(m.result, MatchResult::Deny);
         assert!(mentions(&m, "pediatric"));
         assert!(m.obligations.is_empty());
-        assert_eq!(
-            MatchResult::Abstain.combine(MatchResult::Approve),
-            MatchResult::Abstain
-        );
-        assert_eq!(
-            MatchResult::Abstain.combine(MatchResult::Deny),
-            MatchResult::Deny
-        );
+        assert_eq!(MatchResult::Abstain.combine(MatchResult::Approve), MatchResult::Abstain);
+        assert_eq!(MatchResult::Abstain.combine(MatchResult::Deny), MatchResult::Deny);
         Ok(())
     }
 
@@ -1212,11 +992,8 @@ mod tests {
                 sensitive: vec![SensitiveFlag::NotHealth, SensitiveFlag::Pediatric],
             },
         )?;
-        let dataset = dataset_from_terms(
-            "DS",
-            &s(&["RTN", "PUB", "NPU", "GSO"]),
-            &s(&["MONDO:0005015", "MONDO:0004992"]),
-        )?;
+        let dataset =
+            dataset_from_terms("DS", &s(&["RTN", "PUB", "NPU", "GSO"]), &s(&["MONDO:0005015", "MONDO:0004992"]))?;
         let first = run(&purpose, &dataset);
         assert_eq!(first, run(&purpose, &dataset));
         assert_eq!(first.result, MatchResult::Abstain);
@@ -1247,18 +1024,12 @@ mod tests {
         let m = run(&purpose, &dataset);
         let json = serde_json::to_value(&m)?;
         assert_eq!(json.get("result"), Some(&serde_json::json!("APPROVE")));
-        assert_eq!(
-            json.pointer("/obligations/0/code"),
-            Some(&serde_json::json!("PUB"))
-        );
+        assert_eq!(json.pointer("/obligations/0/code"), Some(&serde_json::json!("PUB")));
         let back: Match = serde_json::from_value(json)?;
         assert_eq!(back, m);
         let d: DatasetUse = serde_json::from_value(serde_json::to_value(&dataset)?)?;
         assert_eq!(d, dataset);
-        assert_eq!(
-            serde_json::to_string(&MatchResult::Abstain)?,
-            r#""ABSTAIN""#
-        );
+        assert_eq!(serde_json::to_string(&MatchResult::Abstain)?, r#""ABSTAIN""#);
         Ok(())
     }
 }

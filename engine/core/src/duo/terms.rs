@@ -9,9 +9,7 @@ use super::{DuoError, OBO, normalise_term};
 ///
 /// Ordered permissions first (broadest to narrowest), then modifiers by DUO identifier; this
 /// order fixes the order of [`DatasetUse::terms`](super::DatasetUse::terms).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum DuoTerm {
     /// `DUO:0000004` no restriction (permission).
@@ -179,10 +177,7 @@ impl DuoTerm {
 
     /// Whether the term is a data use permission; every other term is a modifier.
     pub const fn is_permission(self) -> bool {
-        matches!(
-            self,
-            Self::Nres | Self::Gru | Self::Hmb | Self::Ds | Self::Poa
-        )
+        matches!(self, Self::Nres | Self::Gru | Self::Hmb | Self::Ds | Self::Poa)
     }
 
     /// The full IRI, e.g. `http://purl.obolibrary.org/obo/DUO_0000042`.
@@ -204,9 +199,7 @@ impl DuoTerm {
     /// The term with this shorthand (`GRU`, `npu`: case-insensitive), if any.
     pub fn from_code(code: &str) -> Option<Self> {
         let code = code.trim();
-        Self::ALL
-            .into_iter()
-            .find(|t| t.code().eq_ignore_ascii_case(code))
+        Self::ALL.into_iter().find(|t| t.code().eq_ignore_ascii_case(code))
     }
 
     /// Resolves a shorthand, CURIE or IRI.
@@ -227,9 +220,7 @@ impl DuoTerm {
 }
 
 /// The primary data use permission of a dataset.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Permission {
     /// NRES: no restriction.
@@ -289,10 +280,7 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, DuoTerm::ALL);
         assert_eq!(DuoTerm::ALL.iter().filter(|t| t.is_permission()).count(), 5);
-        assert_eq!(
-            DuoTerm::Npoa.iri(),
-            "http://purl.obolibrary.org/obo/DUO_0000044"
-        );
+        assert_eq!(DuoTerm::Npoa.iri(), "http://purl.obolibrary.org/obo/DUO_0000044");
         assert_eq!(DuoTerm::Gru.curie(), "DUO:0000042");
     }
 
@@ -300,10 +288,7 @@ mod tests {
     fn resolve_accepts_codes_curies_and_iris() -> Result<(), DuoError> {
         assert_eq!(DuoTerm::resolve("gru")?, Some(DuoTerm::Gru));
         assert_eq!(DuoTerm::resolve("DUO:0000045")?, Some(DuoTerm::Npu));
-        assert_eq!(
-            DuoTerm::resolve("http://purl.obolibrary.org/obo/DUO_00000044")?,
-            Some(DuoTerm::Npoa)
-        );
+        assert_eq!(DuoTerm::resolve("http://purl.obolibrary.org/obo/DUO_00000044")?, Some(DuoTerm::Npoa));
         assert_eq!(DuoTerm::resolve("MONDO:0004992")?, None);
         assert_eq!(DuoTerm::resolve("DUO:0000017")?, None);
         assert!(DuoTerm::resolve("no such thing").is_err());
