@@ -255,6 +255,29 @@ pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) ->
     })
 }
 
+/// The Cedar calls a decision makes, for measuring the engine against a bare Cedar call:
+/// the entities of the request and, per (site, dataset), the Cedar request and policy set.
+#[doc(hidden)]
+pub fn cedar_calls<'b>(
+    bundle: &'b Bundle,
+    req: &DecisionRequest,
+    options: DecideOptions,
+) -> Result<(Entities, Vec<(Request, &'b cedar_policy::PolicySet)>), String> {
+    let facts = Facts::establish(bundle, req).map_err(|e| e.to_string())?;
+    let evaluator = Evaluator::new(bundle, req, &facts, options)?;
+    let mut calls = Vec::new();
+    for (site, _, datasets) in evaluator.sites() {
+        for d in datasets {
+            let df = facts.datasets.get(&d).ok_or("dataset facts missing")?;
+            let ctx = evaluator.context(site, &d, df)?;
+            let r = Request::new(evaluator.principal.clone(), evaluator.action.clone(), uid(types::DATASET, &d)?, ctx, None)
+                .map_err(|e| e.to_string())?;
+            calls.push((r, bundle.policies.for_member(site)));
+        }
+    }
+    Ok((evaluator.entities, calls))
+}
+
 /// Everything that is the same for every Cedar call of one request.
 struct Evaluator<'a> {
     bundle: &'a Bundle,
