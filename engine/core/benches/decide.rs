@@ -1,12 +1,19 @@
 //! Per-member decision latency: the engine on the example federation (one member) and on
 //! generated federations of 30 and 1,000 members, against a bare Cedar `is_authorized` over the
 //! same policies, entities and requests. Run: `cargo bench -p fivesafes-core --bench decide`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs, reason = "bench")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs,
+    reason = "bench"
+)]
 
 use cedar_policy::Authorizer;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fivesafes_core::decision::cedar_calls;
-use fivesafes_core::{decide, embedded, Bundle, DecideOptions, DecisionRequest, SourceFile, SourceRole};
+use fivesafes_core::{Bundle, DecideOptions, DecisionRequest, SourceFile, SourceRole, decide, embedded};
 use std::fmt::Write;
 
 /// A federation of `n` members in EU countries, each holding one GRU dataset, each with one local rule.
@@ -50,7 +57,8 @@ fn request(datasets: &[String]) -> DecisionRequest {
         .iter()
         .map(|d| format!(r#"{{"dataset": "{d}", "approved": "2026-01-01", "expires": "2027-12-31", "variables": ["age_band", "sex", "bmi"], "linkage": true}}"#))
         .collect();
-    let wanted: Vec<String> = datasets.iter().map(|d| format!(r#"{{"id": "{d}", "variables": ["age_band", "sex"]}}"#)).collect();
+    let wanted: Vec<String> =
+        datasets.iter().map(|d| format!(r#"{{"id": "{d}", "variables": ["age_band", "sex"]}}"#)).collect();
     let text = format!(
         r#"{{"time": "2026-11-22", "action": "analyse",
         "researcher": {{"id": "https://orcid.org/0000-0002-1825-0097", "affiliation": {{"name": "U", "country": "DE"}}, "location": "DE",
@@ -69,8 +77,8 @@ fn request(datasets: &[String]) -> DecisionRequest {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_member_decision");
     let example = Bundle::load(&embedded::default_sources()).expect("embedded bundle");
-    let example_req =
-        DecisionRequest::from_json(include_str!("../../../examples/requests/01-allow-cardio-de.json")).expect("example");
+    let example_req = DecisionRequest::from_json(include_str!("../../../examples/requests/01-allow-cardio-de.json"))
+        .expect("example");
     let mut cases: Vec<(String, Bundle, DecisionRequest)> = vec![("example-1".to_owned(), example, example_req)];
     for n in [30usize, 1000] {
         let bundle = Bundle::load(&generated(n)).expect("generated bundle");

@@ -270,8 +270,14 @@ pub fn cedar_calls<'b>(
         for d in datasets {
             let df = facts.datasets.get(&d).ok_or("dataset facts missing")?;
             let ctx = evaluator.context(site, &d, df)?;
-            let r = Request::new(evaluator.principal.clone(), evaluator.action.clone(), uid(types::DATASET, &d)?, ctx, None)
-                .map_err(|e| e.to_string())?;
+            let r = Request::new(
+                evaluator.principal.clone(),
+                evaluator.action.clone(),
+                uid(types::DATASET, &d)?,
+                ctx,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
             calls.push((r, bundle.policies.for_member(site)));
         }
     }
@@ -427,6 +433,18 @@ impl<'a> Evaluator<'a> {
             // Which permits hold is not in a deny's reasons; ask the permits alone.
             let permits = self.authorizer.is_authorized(&request, &self.bundle.policies.permits, &self.entities);
             fired.extend(permits.diagnostics().reason().map(|p| p.to_string()));
+        }
+        // The holder's own rules follow its data to any other site (members only restrict).
+        let holder = self.bundle.federation.datasets.get(dataset).map(|d| d.holder.as_str());
+        let mut errored = errored;
+        if let Some(local) = holder.filter(|h| *h != site).and_then(|h| self.bundle.policies.local_only.get(h)) {
+            let extra = self.authorizer.is_authorized(&request, local, &self.entities);
+            fired.extend(extra.diagnostics().reason().map(|p| p.to_string()));
+            errored.extend(extra.diagnostics().errors().map(|e| match e {
+                cedar_policy::AuthorizationError::PolicyEvaluationError(p) => {
+                    (p.policy_id().to_string(), p.inner().to_string())
+                }
+            }));
         }
         let meta = &self.bundle.policies.meta;
         let mut permitted: HashSet<Safe> = HashSet::new();

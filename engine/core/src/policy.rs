@@ -74,6 +74,9 @@ pub struct Policies {
     pub permits: PolicySet,
     /// Baseline plus the member's local policies, by member id.
     pub per_member: BTreeMap<String, PolicySet>,
+    /// The member's local policies alone, by member id: they also apply to the member's data
+    /// when it is analysed at another site.
+    pub local_only: BTreeMap<String, PolicySet>,
     /// Annotations by policy id.
     pub meta: BTreeMap<String, PolicyMeta>,
 }
@@ -118,18 +121,22 @@ impl Policies {
         let permits = PolicySet::from_policies(base.policies().filter(|p| p.effect() == Effect::Permit).cloned())
             .map_err(|e| cedar_set_error("policies/", &e))?;
         let mut per_member = BTreeMap::new();
+        let mut local_only = BTreeMap::new();
         let mut all = base.clone();
         for (member, file) in locals {
             let mut set = base.clone();
+            let mut own = PolicySet::new();
             for (policy, m) in parse_file(file, Some(member), blueprint)? {
                 all.add(policy.clone()).map_err(|e| cedar_set_error(file.name, &e))?;
+                own.add(policy.clone()).map_err(|e| cedar_set_error(file.name, &e))?;
                 add(&mut set, &mut meta, policy, m, file.name)?;
             }
             per_member.insert(member.clone(), set);
+            local_only.insert(member.clone(), own);
         }
         let sources: BTreeMap<&str, &str> = baseline.iter().chain(locals.values()).map(|f| (f.name, f.text)).collect();
         validate(&schema_value, &all, &meta, &sources)?;
-        Ok(Policies { schema: schema_value, baseline: base, permits, per_member, meta })
+        Ok(Policies { schema: schema_value, baseline: base, permits, per_member, local_only, meta })
     }
 
     /// The policy set that decides at a member (baseline alone for an unknown member).
