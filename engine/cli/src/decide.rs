@@ -59,8 +59,8 @@ pub fn run(args: &Args) -> Exit {
     match decide_json_checked(&bundle, &text, options) {
         Ok(decision) => {
             match args.format {
-                Format::Json => println!("{}", decision.to_json()),
-                Format::Human => print!("{}", render::decision(&decision)),
+                Format::Json => crate::outln!("{}", decision.to_json()),
+                Format::Human => crate::out!("{}", render::decision(&decision)),
             }
             match decision.decision {
                 Outcome::Allow => Exit::Allow,
@@ -70,7 +70,7 @@ pub fn run(args: &Args) -> Exit {
         }
         Err(e) => {
             if args.format == Format::Json {
-                println!("{}", Decision::failed(&bundle, None, e.to_string()).to_json());
+                crate::outln!("{}", Decision::failed(&bundle, None, e.to_string()).to_json());
             }
             crate::fail(e, Exit::InvalidInput)
         }

@@ -57,18 +57,18 @@ pub fn run(command: &Command) -> Exit {
         Err(e) => return crate::fail(e, Exit::InvalidInput),
     };
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default()),
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&result).unwrap_or_default()),
         Format::Human => {
             let name = serde_json::to_value(result.result)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            println!("{name}");
+            crate::outln!("{name}");
             for r in &result.rationale {
-                println!("  - {r}");
+                crate::outln!("  - {r}");
             }
             for o in &result.obligations {
-                println!(
+                crate::outln!(
                     "  obligation {} ({}){}",
                     o.code,
                     o.label,

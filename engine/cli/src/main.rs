@@ -1,6 +1,24 @@
 //! `fivesafes`: Five Safes decisions for federated Trusted Research Environments.
 #![deny(missing_docs)]
 
+/// Write to stdout, ignoring a closed pipe (`fivesafes ... | head` must not panic).
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Write a line to stdout, ignoring a closed pipe.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod decide;
 mod duo_match;
 mod exit;

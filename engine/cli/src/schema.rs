@@ -25,6 +25,6 @@ pub fn run(args: &Args) -> Exit {
         Which::Request => fivesafes_core::request_schema(),
         Which::Decision => fivesafes_core::decision_schema(),
     };
-    println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow
 }

@@ -258,11 +258,15 @@ pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) ->
 /// The Cedar calls a decision makes, for measuring the engine against a bare Cedar call:
 /// the entities of the request and, per (site, dataset), the Cedar request and policy set.
 #[doc(hidden)]
+pub type CedarCalls<'b> = (Entities, Vec<(Request, &'b cedar_policy::PolicySet)>);
+
+/// See [`CedarCalls`].
+#[doc(hidden)]
 pub fn cedar_calls<'b>(
     bundle: &'b Bundle,
     req: &DecisionRequest,
     options: DecideOptions,
-) -> Result<(Entities, Vec<(Request, &'b cedar_policy::PolicySet)>), String> {
+) -> Result<CedarCalls<'b>, String> {
     let facts = Facts::establish(bundle, req).map_err(|e| e.to_string())?;
     let evaluator = Evaluator::new(bundle, req, &facts, options)?;
     let mut calls = Vec::new();
