@@ -457,6 +457,16 @@ fn dataset_facts(
             obligations: Vec::new(),
         },
     };
+    let mut duo = duo;
+    // DUO TS: use is allowed only until the dataset's time limit.
+    if let Some(until) = ds.time_limit.as_deref() {
+        let limit = day(until, "/datasets")?;
+        if today > limit {
+            duo.result = MatchResult::Deny;
+            duo.obligations.clear();
+            duo.rationale.push(format!("dataset `{}` may be used only until {} (DUO `TS`)", ds.id, limit.iso()));
+        }
+    }
     for line in &duo.rationale {
         note("project.duo", line.clone());
     }

@@ -212,7 +212,15 @@ fn read_dataset(
         duo_terms.iter().chain([&deidentification]).filter(|t| !vocab.defines(t)).cloned().collect();
     let (data_use, data_use_error) = match permissions.as_slice() {
         [permission] => match duo::dataset_from_terms(permission, &modifiers, &diseases) {
-            Ok(u) => (Some(u), None),
+            Ok(mut u) => {
+                // The dates of DUO MOR and TS live beside the terms in the bundle.
+                u.data_use.publication_moratorium = view.literal(s, &fs("moratoriumUntil"));
+                if let Some(until) = view.literal(s, &fs("timeLimit")) {
+                    u.time_limit = true;
+                    u.time_limit_until = Some(until);
+                }
+                (Some(u), None)
+            }
             Err(e) => (None, Some(e.to_string())),
         },
         [] => (None, Some("the dataset has no DUO data use permission".to_owned())),
