@@ -5,7 +5,7 @@
 //! (`member safe requirement policy dataset`), the obligation codes and where it runs; or, for a
 //! request that must be refused, `"exit": "invalid"` and a fragment of the error.
 
-use fivesafes_core::{Decision, Outcome};
+use fivesafes_core::Decision;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -145,9 +145,4 @@ pub fn expected(e: &Expectation) -> Observed {
     let mut obligations = e.obligations.clone();
     obligations.sort();
     Observed { exit: e.exit.clone(), members: e.members.clone(), reasons, obligations, runs_at: e.runs_at.clone() }
-}
-
-/// Outcome name helper.
-pub fn outcome_name(o: Outcome) -> &'static str {
-    o.name()
 }

@@ -291,7 +291,6 @@ pub fn cedar_calls<'b>(
 /// Everything that is the same for every Cedar call of one request.
 struct Evaluator<'a> {
     bundle: &'a Bundle,
-    req: &'a DecisionRequest,
     facts: &'a Facts,
     options: DecideOptions,
     entities: Entities,
@@ -312,17 +311,7 @@ impl<'a> Evaluator<'a> {
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
         let entities = request_entities(bundle, req, facts, &principal, &project, options)?;
-        Ok(Evaluator {
-            bundle,
-            req,
-            facts,
-            options,
-            entities,
-            principal,
-            action,
-            project,
-            authorizer: Authorizer::new(),
-        })
+        Ok(Evaluator { bundle, facts, options, entities, principal, action, project, authorizer: Authorizer::new() })
     }
 
     /// (member, role, datasets) to evaluate, in member id order.
@@ -544,7 +533,6 @@ impl<'a> Evaluator<'a> {
                     vocab.display(&m.country)
                 )]
             }
-            "researcher.location" if self.req.researcher.location.is_empty() => vec!["no location given".to_owned()],
             _ => Vec::new(),
         }
     }

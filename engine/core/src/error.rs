@@ -4,24 +4,6 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
-/// Where in a source file something was found (1-based line and column).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SourcePosition {
-    /// The file name as given to the loader.
-    pub file: String,
-    /// 1-based line.
-    pub line: u64,
-    /// 1-based column.
-    pub column: u64,
-}
-
-impl std::fmt::Display for SourcePosition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
 /// An error while loading a bundle: vocabularies, blueprint, federation or policies.
 #[derive(Debug, Error, Diagnostic)]
 pub enum BundleError {
@@ -144,17 +126,5 @@ pub enum RequestError {
         path: String,
         /// The identifier given.
         dataset: String,
-    },
-}
-
-/// An error while reaching a decision. The decision it belongs to is deny.
-#[derive(Debug, Error, Diagnostic)]
-pub enum DecisionError {
-    /// Building Cedar entities or the request failed.
-    #[error("could not build the Cedar request: {message}")]
-    #[diagnostic(code(fivesafes::decision::cedar_input))]
-    CedarInput {
-        /// Cedar's message.
-        message: String,
     },
 }

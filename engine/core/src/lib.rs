@@ -32,6 +32,6 @@ pub mod vocab;
 pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
 pub use bundle::{Bundle, SourceFile, SourceRole};
 pub use decision::{DecideOptions, Decision, decide, decide_json, decide_json_checked, decision_schema};
-pub use error::{BundleError, DecisionError, RequestError};
+pub use error::{BundleError, RequestError};
 pub use policy::Outcome;
 pub use request::{DecisionRequest, request_schema};
