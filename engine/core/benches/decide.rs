@@ -10,7 +10,7 @@
     reason = "bench"
 )]
 
-use cedar_policy::Authorizer;
+use cedar_policy::{Authorizer, Entities, Entity};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use fivesafes_core::decision::cedar_calls;
 use fivesafes_core::{Bundle, DecideOptions, DecisionRequest, SourceFile, SourceRole, decide, embedded};
@@ -79,24 +79,44 @@ fn bench(c: &mut Criterion) {
     let example = Bundle::load(&embedded::default_sources()).expect("embedded bundle");
     let example_req = DecisionRequest::from_json(include_str!("../../../examples/requests/01-allow-cardio-de.json"))
         .expect("example");
-    let mut cases: Vec<(String, Bundle, DecisionRequest)> = vec![("example-1".to_owned(), example, example_req)];
+    let holders = DecideOptions { all_members: false };
+    let everywhere = DecideOptions { all_members: true };
+    let mut cases: Vec<(String, Bundle, DecisionRequest, DecideOptions)> = vec![
+        ("example-1".to_owned(), example.clone(), example_req.clone(), holders),
+        ("example-7-all-members".to_owned(), example, example_req, everywhere),
+    ];
     for n in [30usize, 1000] {
         let bundle = Bundle::load(&generated(n)).expect("generated bundle");
         let ids: Vec<String> = (0..n).map(|i| format!("d{i}")).collect();
-        cases.push((format!("generated-{n}"), bundle, request(&ids)));
+        cases.push((format!("generated-{n}"), bundle.clone(), request(&ids), holders));
+        // "Where could this run?": one dataset, every member a candidate site.
+        cases.push((format!("generated-{n}-all-members"), bundle, request(&ids[..1]), everywhere));
     }
-    for (name, bundle, req) in &cases {
-        let (entities, calls) = cedar_calls(bundle, req, DecideOptions::default()).expect("cedar calls");
+    for (name, bundle, req, options) in &cases {
+        let options = *options;
+        let (entities, calls) = cedar_calls(bundle, req, options).expect("cedar calls");
         let members = calls.len() as u64;
-        let d = decide(bundle, req, DecideOptions::default()).expect("decides");
-        assert_eq!(d.decision.name(), "allow", "{name}: the bench request must be allowed everywhere");
+        let d = decide(bundle, req, options).expect("decides");
+        assert!(d.errors.is_empty(), "{name}: {:?}", d.errors);
+        assert_eq!(d.decision.name(), "allow", "{name}: the bench request must be allowed");
         group.throughput(Throughput::Elements(members));
         group.bench_with_input(BenchmarkId::new("fivesafes", name), &(), |b, ()| {
-            b.iter(|| decide(bundle, req, DecideOptions::default()).expect("decides"))
+            b.iter(|| decide(bundle, req, options).expect("decides"))
         });
         let authorizer = Authorizer::new();
         group.bench_with_input(BenchmarkId::new("bare-cedar", name), &(), |b, ()| {
             b.iter(|| {
+                for (r, set) in &calls {
+                    std::hint::black_box(authorizer.is_authorized(r, set, &entities));
+                }
+            })
+        });
+        // The same, building the request's entities first, as a gateway calling Cedar directly
+        // must for every request (the engine does this inside `decide`).
+        let list: Vec<Entity> = entities.iter().cloned().collect();
+        group.bench_with_input(BenchmarkId::new("bare-cedar-with-entities", name), &(), |b, ()| {
+            b.iter(|| {
+                let entities = Entities::from_entities(list.clone(), None).expect("entities");
                 for (r, set) in &calls {
                     std::hint::black_box(authorizer.is_authorized(r, set, &entities));
                 }

@@ -12,6 +12,7 @@ use oxigraph::model::Graph;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 /// What a source file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,7 +105,18 @@ pub(crate) mod types {
 
 /// An entity uid of a type the schema declares.
 pub(crate) fn uid(type_name: &str, id: &str) -> Result<EntityUid, String> {
-    let t = EntityTypeName::from_str(type_name).map_err(|e| e.to_string())?;
+    // Parsed once: a decision makes thousands of uids and parsing the type name dominated.
+    static PARSED: LazyLock<Vec<(&'static str, EntityTypeName)>> = LazyLock::new(|| {
+        use types::*;
+        [CONCEPT, MEMBER, DATASET, RESEARCHER, PROJECT, ORGANISATION, ACTION]
+            .into_iter()
+            .filter_map(|n| EntityTypeName::from_str(n).ok().map(|t| (n, t)))
+            .collect()
+    });
+    let t = match PARSED.iter().find(|(n, _)| *n == type_name) {
+        Some((_, t)) => t.clone(),
+        None => EntityTypeName::from_str(type_name).map_err(|e| e.to_string())?,
+    };
     Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
 }
 
@@ -166,7 +178,7 @@ impl Bundle {
                 ));
             }
         }
-        let entities = compile_entities(&vocab, &federation).map_err(|message| BundleError::Model {
+        let entities = compile_entities(&vocab, &federation, &policies).map_err(|message| BundleError::Model {
             subject: "bundle".to_owned(),
             message: format!("could not build Cedar entities: {message}"),
             help: None,
@@ -200,11 +212,14 @@ fn concept_ref(iri: &str) -> Result<RestrictedExpression, String> {
     Ok(RestrictedExpression::new_entity_uid(uid(types::CONCEPT, iri)?))
 }
 
-fn compile_entities(vocab: &Vocabulary, fed: &Federation) -> Result<StaticEntities, String> {
+fn compile_entities(vocab: &Vocabulary, fed: &Federation, policies: &Policies) -> Result<StaticEntities, String> {
     let mut out = StaticEntities::default();
     for term in vocab.terms() {
-        let parents: HashSet<EntityUid> =
-            vocab.ancestors(term).map(|a| uid(types::CONCEPT, a)).collect::<Result<_, _>>()?;
+        let parents: HashSet<EntityUid> = vocab
+            .ancestors(term)
+            .filter(|a| policies.tests_membership_in(a))
+            .map(|a| uid(types::CONCEPT, a))
+            .collect::<Result<_, _>>()?;
         out.concepts.insert(term.to_owned(), Entity::new_no_attrs(uid(types::CONCEPT, term)?, parents));
     }
     for m in fed.members.values() {

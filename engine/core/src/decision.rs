@@ -7,8 +7,9 @@ use crate::error::RequestError;
 use crate::evidence::{DatasetFacts, Facts, Notes};
 use crate::policy::Outcome;
 use crate::request::DecisionRequest;
+use crate::scope::{ContextReads, Scope, Slice};
 use cedar_policy::{
-    Authorizer, Context, Decision as CedarDecision, Effect, Entities, Entity, EntityUid, Request, RestrictedExpression,
+    Authorizer, Context, Effect, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -209,7 +210,7 @@ pub fn decide_json_checked(bundle: &Bundle, text: &str, options: DecideOptions) 
 pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) -> Result<Decision, RequestError> {
     let facts = Facts::establish(bundle, req)?;
     let hash = request_hash(req);
-    let evaluator = match Evaluator::new(bundle, req, &facts, options) {
+    let mut evaluator = match Evaluator::new(bundle, req, &facts, options) {
         Ok(e) => e,
         Err(message) => return Ok(Decision::failed(bundle, Some(hash), message)),
     };
@@ -273,7 +274,7 @@ pub fn cedar_calls<'b>(
     for (site, _, datasets) in evaluator.sites() {
         for d in datasets {
             let df = facts.datasets.get(&d).ok_or("dataset facts missing")?;
-            let ctx = evaluator.context(site, &d, df)?;
+            let ctx = evaluator.context(site, &d, df, &ContextReads::Whole)?;
             let r = Request::new(
                 evaluator.principal.clone(),
                 evaluator.action.clone(),
@@ -298,6 +299,39 @@ struct Evaluator<'a> {
     action: EntityUid,
     project: EntityUid,
     authorizer: Authorizer,
+    /// What the request slice gave; it is the same at every site and for every dataset.
+    request_memo: Option<Fired>,
+    /// What the dataset slice gave, per dataset; it is the same at every site.
+    dataset_memo: HashMap<String, Fired>,
+}
+
+/// The policies that held and the policies that could not be evaluated, from Cedar calls.
+#[derive(Debug, Clone, Default)]
+struct Fired {
+    ids: BTreeSet<String>,
+    errors: Vec<(String, String)>,
+}
+
+impl Fired {
+    /// Evaluate a set of only permits or only forbids: Cedar's reasons are then exactly the
+    /// policies that held.
+    fn run(&mut self, authorizer: &Authorizer, request: &Request, set: &PolicySet, entities: &Entities) {
+        if set.is_empty() {
+            return;
+        }
+        let response = authorizer.is_authorized(request, set, entities);
+        self.ids.extend(response.diagnostics().reason().map(|p| p.to_string()));
+        self.errors.extend(response.diagnostics().errors().map(|e| match e {
+            cedar_policy::AuthorizationError::PolicyEvaluationError(p) => {
+                (p.policy_id().to_string(), p.inner().to_string())
+            }
+        }));
+    }
+
+    fn extend(&mut self, other: &Fired) {
+        self.ids.extend(other.ids.iter().cloned());
+        self.errors.extend(other.errors.iter().cloned());
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -311,20 +345,31 @@ impl<'a> Evaluator<'a> {
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
         let entities = request_entities(bundle, req, facts, &principal, &project, options)?;
-        Ok(Evaluator { bundle, facts, options, entities, principal, action, project, authorizer: Authorizer::new() })
+        Ok(Evaluator {
+            bundle,
+            facts,
+            options,
+            entities,
+            principal,
+            action,
+            project,
+            authorizer: Authorizer::new(),
+            request_memo: None,
+            dataset_memo: HashMap::new(),
+        })
     }
 
     /// (member, role, datasets) to evaluate, in member id order.
     fn sites(&self) -> Vec<(&'a str, MemberRole, Vec<String>)> {
         let requested: Vec<&String> = self.facts.datasets.keys().collect();
         let fed = &self.bundle.federation;
-        let held_by = |m: &str| -> Vec<String> {
-            requested
-                .iter()
-                .filter(|d| fed.datasets.get(d.as_str()).is_some_and(|ds| ds.holder == m))
-                .map(|d| (*d).clone())
-                .collect()
-        };
+        let mut held: HashMap<&str, Vec<String>> = HashMap::new();
+        for d in &requested {
+            if let Some(ds) = fed.datasets.get(d.as_str()) {
+                held.entry(ds.holder.as_str()).or_default().push((*d).clone());
+            }
+        }
+        let held_by = |m: &str| -> Vec<String> { held.get(m).cloned().unwrap_or_default() };
         fed.members
             .keys()
             .filter_map(|m| {
@@ -339,57 +384,66 @@ impl<'a> Evaluator<'a> {
             .collect()
     }
 
-    fn context(&self, site: &str, dataset: &str, df: &DatasetFacts) -> Result<Context, String> {
+    fn context(&self, site: &str, dataset: &str, df: &DatasetFacts, reads: &ContextReads) -> Result<Context, String> {
         let f = self.facts;
         let strings = |items: &mut dyn Iterator<Item = &String>| {
             RestrictedExpression::new_set(
                 items.map(|s| RestrictedExpression::new_string(s.clone())).collect::<Vec<_>>(),
             )
         };
-        let ds_unknown =
-            self.bundle.federation.datasets.get(dataset).map(|d| d.unknown_terms.clone()).unwrap_or_default();
         let record = |pairs: Vec<(&str, RestrictedExpression)>| {
             RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
                 .map_err(|e| e.to_string())
         };
         let (kind, sdc, checkers) = &f.output;
-        let pairs = vec![
-            ("project".to_owned(), RestrictedExpression::new_entity_uid(self.project.clone())),
-            ("site".to_owned(), RestrictedExpression::new_entity_uid(uid(types::MEMBER, site)?)),
-            ("today".to_owned(), RestrictedExpression::new_long(f.today.number())),
-            (
-                "dac".to_owned(),
-                record(vec![
-                    ("until", RestrictedExpression::new_long(df.dac_until)),
-                    ("variables", strings(&mut df.dac_variables.iter())),
-                    ("linkage", RestrictedExpression::new_bool(df.dac_linkage)),
-                ])?,
-            ),
-            ("requestedVariables".to_owned(), strings(&mut df.requested_variables.iter())),
-            ("linkage".to_owned(), RestrictedExpression::new_bool(f.linkage)),
-            ("duo".to_owned(), RestrictedExpression::new_string(duo_name(df).to_owned())),
-            (
-                "unknownTerms".to_owned(),
-                record(vec![
-                    ("people", strings(&mut f.unknown_people.iter())),
-                    ("projects", strings(&mut f.unknown_projects.iter().chain(ds_unknown.iter()))),
-                    ("outputs", strings(&mut f.unknown_outputs.iter())),
-                ])?,
-            ),
-            (
-                "output".to_owned(),
-                record(vec![
-                    ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, kind)?)),
-                    ("sdc", RestrictedExpression::new_string(sdc.name().to_owned())),
-                    ("checkers", RestrictedExpression::new_long(*checkers)),
-                ])?,
-            ),
-        ];
+        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+        // Only the fields the policies about to run read (see `scope`): the rest cannot change
+        // their result, and building them is most of a call's cost.
+        let mut put = |name: &str, build: &dyn Fn() -> Result<RestrictedExpression, String>| -> Result<(), String> {
+            if reads.includes(name) {
+                pairs.push((name.to_owned(), build()?));
+            }
+            Ok(())
+        };
+        put("project", &|| Ok(RestrictedExpression::new_entity_uid(self.project.clone())))?;
+        put("site", &|| Ok(RestrictedExpression::new_entity_uid(uid(types::MEMBER, site)?)))?;
+        put("today", &|| Ok(RestrictedExpression::new_long(f.today.number())))?;
+        put("dac", &|| {
+            record(vec![
+                ("until", RestrictedExpression::new_long(df.dac_until)),
+                ("variables", strings(&mut df.dac_variables.iter())),
+                ("linkage", RestrictedExpression::new_bool(df.dac_linkage)),
+            ])
+        })?;
+        put("requestedVariables", &|| Ok(strings(&mut df.requested_variables.iter())))?;
+        put("linkage", &|| Ok(RestrictedExpression::new_bool(f.linkage)))?;
+        put("duo", &|| Ok(RestrictedExpression::new_string(duo_name(df).to_owned())))?;
+        put("unknownTerms", &|| {
+            let ds_unknown = self.bundle.federation.datasets.get(dataset).map(|d| &d.unknown_terms);
+            record(vec![
+                ("people", strings(&mut f.unknown_people.iter())),
+                ("projects", strings(&mut f.unknown_projects.iter().chain(ds_unknown.into_iter().flatten()))),
+                ("outputs", strings(&mut f.unknown_outputs.iter())),
+            ])
+        })?;
+        put("output", &|| {
+            record(vec![
+                ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, kind)?)),
+                ("sdc", RestrictedExpression::new_string(sdc.name().to_owned())),
+                ("checkers", RestrictedExpression::new_long(*checkers)),
+            ])
+        })?;
         Context::from_pairs(pairs).map_err(|e| e.to_string())
     }
 
     /// Evaluate one dataset at one site and fold the result into the Safes.
-    fn evaluate(&self, site: &str, dataset: &str, safes: &mut BTreeMap<Safe, SafeDecision>, errors: &mut Vec<String>) {
+    fn evaluate(
+        &mut self,
+        site: &str,
+        dataset: &str,
+        safes: &mut BTreeMap<Safe, SafeDecision>,
+        errors: &mut Vec<String>,
+    ) {
         let Some(df) = self.facts.datasets.get(dataset) else { return };
         let deny_all = |safes: &mut BTreeMap<Safe, SafeDecision>, errors: &mut Vec<String>, message: String| {
             errors.push(message.clone());
@@ -397,11 +451,8 @@ impl<'a> Evaluator<'a> {
                 s.outcome = Outcome::Deny;
             }
         };
-        let request = match self.context(site, dataset, df).and_then(|ctx| {
-            let resource = uid(types::DATASET, dataset)?;
-            Request::new(self.principal.clone(), self.action.clone(), resource, ctx, None).map_err(|e| e.to_string())
-        }) {
-            Ok(r) => r,
+        let (fired, mut errored) = match self.fire(site, dataset, df) {
+            Ok(Fired { ids, errors }) => (ids, errors),
             Err(e) => {
                 return deny_all(
                     safes,
@@ -410,35 +461,7 @@ impl<'a> Evaluator<'a> {
                 );
             }
         };
-        let policies = self.bundle.policies.for_member(site);
-        let response = self.authorizer.is_authorized(&request, policies, &self.entities);
-        let mut fired: BTreeSet<String> = response.diagnostics().reason().map(|p| p.to_string()).collect();
-        let errored: Vec<(String, String)> = response
-            .diagnostics()
-            .errors()
-            .map(|e| match e {
-                cedar_policy::AuthorizationError::PolicyEvaluationError(p) => {
-                    (p.policy_id().to_string(), p.inner().to_string())
-                }
-            })
-            .collect();
-        if response.decision() == CedarDecision::Deny {
-            // Which permits hold is not in a deny's reasons; ask the permits alone.
-            let permits = self.authorizer.is_authorized(&request, &self.bundle.policies.permits, &self.entities);
-            fired.extend(permits.diagnostics().reason().map(|p| p.to_string()));
-        }
-        // The holder's own rules follow its data to any other site (members only restrict).
-        let holder = self.bundle.federation.datasets.get(dataset).map(|d| d.holder.as_str());
-        let mut errored = errored;
-        if let Some(local) = holder.filter(|h| *h != site).and_then(|h| self.bundle.policies.local_only.get(h)) {
-            let extra = self.authorizer.is_authorized(&request, local, &self.entities);
-            fired.extend(extra.diagnostics().reason().map(|p| p.to_string()));
-            errored.extend(extra.diagnostics().errors().map(|e| match e {
-                cedar_policy::AuthorizationError::PolicyEvaluationError(p) => {
-                    (p.policy_id().to_string(), p.inner().to_string())
-                }
-            }));
-        }
+        errored.sort();
         let meta = &self.bundle.policies.meta;
         let mut permitted: HashSet<Safe> = HashSet::new();
         for id in &fired {
@@ -472,6 +495,65 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+    }
+
+    /// The policies that hold for one dataset at one site. What can only vary by request or by
+    /// dataset is evaluated once and remembered (see [`crate::scope`]); the holder's own rules
+    /// run too when the site is not the holder (members only restrict; their rules follow their
+    /// data). One context and one Cedar request serve every call made here.
+    fn fire(&mut self, site: &str, dataset: &str, df: &DatasetFacts) -> Result<Fired, String> {
+        let slices = &self.bundle.policies.slices;
+        let forbids_of = slices.of(site);
+        let new_request = self.request_memo.is_none();
+        let new_dataset = new_request || !self.dataset_memo.contains_key(dataset);
+        let forbids = match (new_request, new_dataset) {
+            (true, _) => &forbids_of.from_request,
+            (false, true) => &forbids_of.from_dataset,
+            (false, false) => &forbids_of.site,
+        };
+        let permits: Vec<(Scope, &Slice)> =
+            [(Scope::Request, new_request), (Scope::Dataset, new_dataset), (Scope::Site, true)]
+                .into_iter()
+                .filter(|(_, needed)| *needed)
+                .filter_map(|(scope, _)| slices.permits.get(&scope).map(|p| (scope, p)))
+                .collect();
+        let holder = self.bundle.federation.datasets.get(dataset).map(|d| d.holder.as_str());
+        let local = holder.filter(|h| *h != site).and_then(|h| slices.local.get(h));
+        let mut reads = forbids.reads.clone();
+        permits.iter().for_each(|(_, p)| reads.merge(&p.reads));
+        local.iter().for_each(|l| reads.merge(&l.reads));
+        let context = self.context(site, dataset, df, &reads.context)?;
+        let resource = uid(types::DATASET, dataset)?;
+        let request = Request::new(self.principal.clone(), self.action.clone(), resource, context, None)
+            .map_err(|e| e.to_string())?;
+
+        let mut parts: BTreeMap<Scope, Fired> = BTreeMap::new();
+        for (scope, p) in permits {
+            parts.entry(scope).or_default().run(&self.authorizer, &request, &p.set, &self.entities);
+        }
+        let mut found = Fired::default();
+        found.run(&self.authorizer, &request, &forbids.set, &self.entities);
+        // Local rules are absent from `scope_of`: they belong to this site alone.
+        let scope_of = |id: &str| slices.scope_of.get(id).copied().unwrap_or(Scope::Site);
+        for id in found.ids {
+            parts.entry(scope_of(&id)).or_default().ids.insert(id);
+        }
+        for (id, error) in found.errors {
+            parts.entry(scope_of(&id)).or_default().errors.push((id, error));
+        }
+        let mut here = parts.remove(&Scope::Site).unwrap_or_default();
+        if let Some(l) = local {
+            here.run(&self.authorizer, &request, &l.set, &self.entities);
+        }
+        if new_request {
+            self.request_memo = Some(parts.remove(&Scope::Request).unwrap_or_default());
+        }
+        if new_dataset {
+            self.dataset_memo.insert(dataset.to_owned(), parts.remove(&Scope::Dataset).unwrap_or_default());
+        }
+        here.extend(self.request_memo.as_ref().ok_or("request policies not evaluated")?);
+        here.extend(self.dataset_memo.get(dataset).ok_or("dataset policies not evaluated")?);
+        Ok(here)
     }
 
     fn reason(
@@ -567,8 +649,9 @@ fn request_entities(
     options: DecideOptions,
 ) -> Result<Entities, String> {
     let st = &bundle.entities;
+    // Only ancestors some policy tests membership in (see `scope::in_targets`).
     let concept_uids = |set: &BTreeSet<String>| -> Result<HashSet<EntityUid>, String> {
-        set.iter().map(|c| uid(types::CONCEPT, c)).collect()
+        set.iter().filter(|c| bundle.policies.tests_membership_in(c)).map(|c| uid(types::CONCEPT, c)).collect()
     };
     let mut list: Vec<Entity> = Vec::new();
     let mut concepts: BTreeSet<String> = BTreeSet::new();
@@ -622,42 +705,175 @@ fn request_entities(
 }
 
 fn obligations(bundle: &Bundle, facts: &Facts, members: &[MemberDecision]) -> Vec<Obligation> {
-    let mut out: BTreeMap<(String, Option<String>), Obligation> = BTreeMap::new();
+    type Places = (BTreeSet<String>, BTreeSet<String>);
+    let mut out: BTreeMap<(String, Option<String>), (Obligation, Places)> = BTreeMap::new();
+    let new = |term: &str, code: &str, label: &str, detail: Option<String>| Obligation {
+        term: term.to_owned(),
+        code: code.to_owned(),
+        label: label.to_owned(),
+        detail,
+        datasets: Vec::new(),
+        members: Vec::new(),
+    };
+    let permits: Vec<(&String, &crate::policy::PolicyMeta)> = bundle
+        .policies
+        .meta
+        .values()
+        .filter(|p| p.effect == Effect::Permit)
+        .filter_map(|p| p.obligation.as_ref().map(|t| (t, p)))
+        .collect();
     for m in members.iter().filter(|m| m.outcome != Outcome::Deny) {
         for d in &m.datasets {
             let Some(df) = facts.datasets.get(d) else { continue };
             for o in &df.duo.obligations {
-                let entry = out.entry((o.term.clone(), o.detail.clone())).or_insert_with(|| Obligation {
-                    term: o.term.clone(),
-                    code: o.code.clone(),
-                    label: o.label.clone(),
-                    detail: o.detail.clone(),
-                    datasets: Vec::new(),
-                    members: Vec::new(),
-                });
-                add_unique(&mut entry.datasets, d);
-                add_unique(&mut entry.members, &m.member);
+                let (_, (datasets, members)) = out
+                    .entry((o.term.clone(), o.detail.clone()))
+                    .or_insert_with(|| (new(&o.term, &o.code, &o.label, o.detail.clone()), Places::default()));
+                datasets.insert(d.clone());
+                members.insert(m.member.clone());
             }
         }
-        for meta in bundle.policies.meta.values().filter(|p| p.effect == Effect::Permit) {
-            let Some(term) = &meta.obligation else { continue };
-            let entry = out.entry((term.clone(), None)).or_insert_with(|| Obligation {
-                term: term.clone(),
-                code: meta.id.clone(),
-                label: meta.message.clone(),
-                detail: None,
-                datasets: Vec::new(),
-                members: Vec::new(),
-            });
-            add_unique(&mut entry.members, &m.member);
+        for (term, meta) in &permits {
+            let (_, (_, members)) = out
+                .entry(((*term).clone(), None))
+                .or_insert_with(|| (new(term, &meta.id, &meta.message, None), Places::default()));
+            members.insert(m.member.clone());
         }
     }
-    out.into_values().collect()
+    out.into_values()
+        .map(|(mut o, (datasets, members))| {
+            o.datasets = datasets.into_iter().collect();
+            o.members = members.into_iter().collect();
+            o
+        })
+        .collect()
 }
 
-fn add_unique(list: &mut Vec<String>, item: &str) {
-    if !list.iter().any(|x| x == item) {
-        list.push(item.to_owned());
-        list.sort();
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+    use super::*;
+    use crate::embedded;
+
+    fn corpus() -> Vec<(String, DecisionRequest)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/requests");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("corpus dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(".expect.json") || !name.ends_with(".json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            if let Ok(req) = DecisionRequest::from_json(&text) {
+                out.push((name, req));
+            }
+        }
+        assert!(out.len() >= 25, "the corpus is there");
+        out
+    }
+
+    /// Sliced evaluation (request slice once, dataset slice once per dataset) fires exactly the
+    /// policies that evaluating the member's whole set for every (site, dataset) fires.
+    #[test]
+    fn slices_fire_what_whole_sets_fire() {
+        let bundle = Bundle::load(&embedded::default_sources()).expect("bundle");
+        let options = DecideOptions { all_members: true };
+        let mut compared = 0;
+        let mut cases = corpus();
+        // Each request again asking for every dataset of the federation, so that datasets
+        // differing in tier, conditions and approvals meet in one request.
+        for (name, req) in cases.clone() {
+            let mut all = req.clone();
+            all.datasets = bundle
+                .federation
+                .datasets
+                .values()
+                .map(|d| crate::request::RequestedDataset {
+                    id: d.id.clone(),
+                    variables: d.variables.iter().take(2).cloned().collect(),
+                })
+                .collect();
+            cases.push((format!("{name} (every dataset)"), all));
+        }
+        for (name, req) in cases {
+            let Ok(facts) = Facts::establish(&bundle, &req) else { continue };
+            let mut evaluator = Evaluator::new(&bundle, &req, &facts, options).expect("evaluator");
+            for (site, _, datasets) in evaluator.sites() {
+                for d in &datasets {
+                    let df = facts.datasets.get(d).expect("facts");
+                    let ctx = evaluator.context(site, d, df, &ContextReads::Whole).expect("context");
+                    let request = Request::new(
+                        evaluator.principal.clone(),
+                        evaluator.action.clone(),
+                        uid(types::DATASET, d).expect("uid"),
+                        ctx,
+                        None,
+                    )
+                    .expect("request");
+                    let mut whole = Fired::default();
+                    let set = bundle.policies.for_member(site);
+                    let permits =
+                        PolicySet::from_policies(set.policies().filter(|p| p.effect() == Effect::Permit).cloned())
+                            .expect("permits");
+                    let forbids =
+                        PolicySet::from_policies(set.policies().filter(|p| p.effect() == Effect::Forbid).cloned())
+                            .expect("forbids");
+                    whole.run(&evaluator.authorizer, &request, &permits, &evaluator.entities);
+                    whole.run(&evaluator.authorizer, &request, &forbids, &evaluator.entities);
+                    let holder = &bundle.federation.datasets.get(d).expect("dataset").holder;
+                    if holder != site
+                        && let Some(local) = bundle.policies.local_only.get(holder)
+                    {
+                        whole.run(&evaluator.authorizer, &request, local, &evaluator.entities);
+                    }
+                    let mut sliced = evaluator.fire(site, d, df).expect("fires");
+                    whole.errors.sort();
+                    sliced.errors.sort();
+                    assert_eq!(whole.ids, sliced.ids, "{name}: {d} at {site}");
+                    assert_eq!(whole.errors, sliced.errors, "{name}: {d} at {site}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "compared {compared} (site, dataset) pairs");
+    }
+
+    /// Every field of the decision context has a scope in `scope::CONTEXT_FIELDS`.
+    #[test]
+    fn every_context_field_has_a_scope() {
+        let schema = include_str!("../../../policies/schema.cedarschema");
+        let start = schema.find("type DecisionContext").expect("DecisionContext in the schema");
+        let body = &schema[start..];
+        let body = &body[body.find('{').expect("{") + 1..];
+        let mut depth = 0usize;
+        let mut fields = Vec::new();
+        let mut token = String::new();
+        for c in body.chars() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ':' if depth == 0 => fields.push(token.trim().trim_end_matches('?').trim_matches('"').to_owned()),
+                _ => {}
+            }
+            if c == ',' || c == '{' || c == '}' || c == ':' || c == '\n' {
+                if c != ':' {
+                    token.clear();
+                }
+            } else {
+                token.push(c);
+            }
+            if c == ':' {
+                token.clear();
+            }
+        }
+        assert!(fields.len() >= 5, "parsed {fields:?}");
+        for f in &fields {
+            assert!(
+                crate::scope::CONTEXT_FIELDS.iter().any(|(name, _)| name == f),
+                "context field `{f}` has no scope in scope::CONTEXT_FIELDS"
+            );
+        }
     }
 }

@@ -6,9 +6,9 @@ use crate::bundle::Bundle;
 use crate::day::Day;
 use crate::duo::{self, DataUse, Match, MatchOptions, MatchResult, PurposeFlags};
 use crate::error::RequestError;
-use crate::request::{DecisionRequest, SdcStatus};
+use crate::request::{DacApproval, DecisionRequest, RequestedDataset, SdcStatus};
 use crate::vocab::{country_iri, expand};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Evidence keys (the `@evidence` annotation of a policy) with sentences saying what was found.
 pub type Notes = BTreeMap<String, Vec<String>>;
@@ -309,6 +309,10 @@ impl Facts {
 
         // Per dataset.
         let mut datasets = BTreeMap::new();
+        let mut approvals: HashMap<&str, Vec<(usize, &DacApproval)>> = HashMap::new();
+        for (i, a) in req.project.dac_approvals.iter().enumerate() {
+            approvals.entry(a.dataset.as_str()).or_default().push((i, a));
+        }
         for (i, d) in req.datasets.iter().enumerate() {
             let Some(ds) = bundle.federation.datasets.get(&d.id) else {
                 return Err(RequestError::UnknownDataset { path: format!("/datasets/{i}/id"), dataset: d.id.clone() });
@@ -319,7 +323,8 @@ impl Facts {
                     message: format!("dataset `{}` is requested twice", d.id),
                 });
             }
-            let facts = dataset_facts(bundle, req, ds, &purpose, today)?;
+            let approvals = approvals.get(d.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let facts = dataset_facts(bundle, req, d, ds, approvals, &purpose, today)?;
             datasets.insert(d.id.clone(), facts);
         }
         Ok(Facts {
@@ -386,23 +391,22 @@ fn purpose_data_use(
 fn dataset_facts(
     bundle: &Bundle,
     req: &DecisionRequest,
+    wanted: &RequestedDataset,
     ds: &crate::federation::Dataset,
+    approvals: &[(usize, &DacApproval)],
     purpose: &Result<DataUse, String>,
     today: Day,
 ) -> Result<DatasetFacts, RequestError> {
     let mut notes = Notes::new();
     let mut note = |key: &str, text: String| notes.entry(key.to_owned()).or_default().push(text);
-    let requested_variables: BTreeSet<String> =
-        req.datasets.iter().filter(|d| d.id == ds.id).flat_map(|d| d.variables.iter().cloned()).collect();
+    let requested_variables: BTreeSet<String> = wanted.variables.iter().cloned().collect();
     let mut dac_until = -1;
     let mut dac_variables = BTreeSet::new();
     let mut dac_linkage = false;
-    let approvals: Vec<(usize, &crate::request::DacApproval)> =
-        req.project.dac_approvals.iter().enumerate().filter(|(_, a)| a.dataset == ds.id).collect();
     if approvals.is_empty() {
         note("project.dac", format!("no Data Access Committee approval names dataset `{}`", ds.id));
     }
-    for (i, a) in approvals {
+    for &(i, a) in approvals {
         let path = format!("/project/dacApprovals/{i}");
         let from = day(&a.approved, &format!("{path}/approved"))?;
         let until = a.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;

@@ -27,6 +27,7 @@ pub mod matching;
 pub mod policy;
 pub mod rdf;
 pub mod request;
+pub mod scope;
 pub mod vocab;
 
 pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};

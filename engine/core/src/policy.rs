@@ -5,8 +5,9 @@
 
 use crate::blueprint::{Blueprint, Dimension, Safe};
 use crate::error::BundleError;
+use crate::scope::Slices;
 use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 /// What a forbid policy does to its Safe when it applies.
@@ -79,6 +80,11 @@ pub struct Policies {
     pub local_only: BTreeMap<String, PolicySet>,
     /// Annotations by policy id.
     pub meta: BTreeMap<String, PolicyMeta>,
+    /// The same policies grouped by what their result can vary with, for evaluation.
+    pub slices: Slices,
+    /// The concepts policies test membership in, if all `in` tests are literal (see
+    /// [`crate::scope::in_targets`]): Cedar entities keep only these ancestors.
+    pub in_targets: Option<BTreeSet<String>>,
 }
 
 /// A Cedar source file.
@@ -136,7 +142,14 @@ impl Policies {
         }
         let sources: BTreeMap<&str, &str> = baseline.iter().chain(locals.values()).map(|f| (f.name, f.text)).collect();
         validate(&schema_value, &all, &meta, &sources)?;
-        Ok(Policies { schema: schema_value, baseline: base, permits, per_member, local_only, meta })
+        let slices = Slices::new(&base, &local_only)?;
+        let in_targets = crate::scope::in_targets(all.policies());
+        Ok(Policies { schema: schema_value, baseline: base, permits, per_member, local_only, meta, slices, in_targets })
+    }
+
+    /// Whether an entity's ancestor must be kept: some policy may test membership in it.
+    pub fn tests_membership_in(&self, concept: &str) -> bool {
+        self.in_targets.as_ref().is_none_or(|t| t.contains(concept))
     }
 
     /// The policy set that decides at a member (baseline alone for an unknown member).
@@ -326,6 +339,6 @@ pub fn diagnostic_text(text: &str, e: &dyn miette::Diagnostic) -> String {
     msg
 }
 
-fn cedar_set_error(file: &str, e: &cedar_policy::PolicySetError) -> BundleError {
+pub(crate) fn cedar_set_error(file: &str, e: &cedar_policy::PolicySetError) -> BundleError {
     BundleError::CedarSyntax { file: file.to_owned(), message: e.to_string() }
 }
