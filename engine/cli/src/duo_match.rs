@@ -51,7 +51,7 @@ pub fn run(command: &Command) -> Exit {
         (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return crate::fail(e, Exit::CannotRead),
     };
-    let options = MatchOptions { duos_strict: args.duos_strict };
+    let options = MatchOptions { duos_strict: args.duos_strict, ..MatchOptions::default() };
     let result = match fivesafes_core::matching::match_json(&purpose, &dataset, &bundle.vocab, &options) {
         Ok(r) => r,
         Err(e) => return crate::fail(e, Exit::InvalidInput),

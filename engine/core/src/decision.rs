@@ -426,6 +426,16 @@ impl<'a> Evaluator<'a> {
                 ("outputs", strings(&mut f.unknown_outputs.iter())),
             ])
         })?;
+        put("region", &|| {
+            let region = self.region_of(dataset);
+            let within = |concept: &str| region.is_some_and(|r| self.bundle.vocab.is_a(concept, r));
+            let site_country = self.bundle.federation.members.get(site).map(|m| m.country.as_str()).unwrap_or("");
+            record(vec![
+                ("restricted", RestrictedExpression::new_bool(region.is_some())),
+                ("siteWithin", RestrictedExpression::new_bool(within(site_country))),
+                ("researcherWithin", RestrictedExpression::new_bool(within(&f.location))),
+            ])
+        })?;
         put("output", &|| {
             record(vec![
                 ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, kind)?)),
@@ -587,6 +597,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The region a dataset is restricted to (DUO GS), when the vocabularies define it.
+    fn region_of(&self, dataset: &str) -> Option<&'a str> {
+        let d = self.bundle.federation.datasets.get(dataset)?;
+        d.data_use.as_ref()?.data_use.geographical_restrictions.as_deref()
+    }
+
     fn site_evidence(&self, key: &str, site: &str, dataset: &str) -> Vec<String> {
         let fed = &self.bundle.federation;
         let vocab = &self.bundle.vocab;
@@ -608,6 +624,14 @@ impl<'a> Evaluator<'a> {
                 ),
                 None => format!("site `{site}` declares no certification"),
             }],
+            "site.region" => {
+                let region = self.region_of(dataset).map(|r| vocab.display(r)).unwrap_or_default();
+                vec![format!(
+                    "dataset `{dataset}` may be used only in {region}; site `{site}` is in {}; the researcher is located in {}",
+                    vocab.display(&m.country),
+                    vocab.display(&self.facts.location)
+                )]
+            }
             "site.transfer" => {
                 let holder_country = fed.members.get(&d.holder).map(|h| vocab.display(&h.country)).unwrap_or_default();
                 vec![format!(

@@ -449,7 +449,12 @@ fn dataset_facts(
         note("unknown.projects", format!("dataset `{}` uses `{t}`, which no loaded vocabulary defines", ds.id));
     }
     let duo = match (purpose, &ds.data_use) {
-        (Ok(p), Some(d)) => duo::match_purpose(p, d, &bundle.vocab, &MatchOptions::default()),
+        (Ok(p), Some(d)) => duo::match_purpose(
+            p,
+            d,
+            &bundle.vocab,
+            &MatchOptions { region_checked_by_caller: true, ..MatchOptions::default() },
+        ),
         (Err(e), _) => Match { result: MatchResult::Deny, rationale: vec![e.clone()], obligations: Vec::new() },
         (_, None) => Match {
             result: MatchResult::Deny,

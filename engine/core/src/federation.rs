@@ -215,6 +215,10 @@ fn read_dataset(
             Ok(mut u) => {
                 // The dates of DUO MOR and TS live beside the terms in the bundle.
                 u.data_use.publication_moratorium = view.literal(s, &fs("moratoriumUntil"));
+                // A GS region the vocabularies define can be checked by the decision; any
+                // other stays for a human (the matcher abstains on a GS without a region).
+                u.data_use.geographical_restrictions =
+                    view.iri(s, &fs("geographicRestriction")).filter(|r| vocab.defines(r));
                 if let Some(until) = view.literal(s, &fs("timeLimit")) {
                     u.time_limit = true;
                     u.time_limit_until = Some(until);

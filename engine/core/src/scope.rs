@@ -35,6 +35,7 @@ pub(crate) const CONTEXT_FIELDS: &[(&str, Scope)] = &[
     // `unknownTerms.projects` includes the dataset's own unknown terms.
     ("unknownTerms", Scope::Dataset),
     ("site", Scope::Site),
+    ("region", Scope::Site),
 ];
 
 fn context_field(attr: &str) -> Scope {

@@ -110,6 +110,12 @@ pub struct MatchOptions {
     /// purpose `nonProfitUse` against a not-for-profit dataset abstains instead of approving.
     #[serde(default)]
     pub duos_strict: bool,
+    /// The caller checks a GS region itself (the decision engine does, against the site where
+    /// the analysis runs and the researcher's location), so a GS that names its region does not
+    /// abstain. A GS without a region still does.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub region_checked_by_caller: bool,
 }
 
 /// Matches a research purpose against a dataset's data use (DUOS algorithm version 4).
@@ -472,6 +478,10 @@ fn dataset_review_rules(p: &DataUse, v: &View<'_>, options: &MatchOptions, out: 
         }
     }
     match v.valued(d.geographical_restrictions.as_deref(), DuoTerm::Gs) {
+        Some(Some(region)) if options.region_checked_by_caller => out.approve(format!(
+            "dataset use is restricted to the region `{region}` (`GS`); the decision checks where \
+             the data will be used against it"
+        )),
         Some(Some(region)) => out.abstain(format!(
             "dataset use is restricted to the region `{region}` (`GS`); a human must check where \
              the data will be used"
@@ -622,7 +632,7 @@ mod tests {
     }
 
     fn strict(purpose: &DataUse, dataset: &DatasetUse) -> Match {
-        let options = MatchOptions { duos_strict: true };
+        let options = MatchOptions { duos_strict: true, ..MatchOptions::default() };
         match_purpose(purpose, dataset, &TestOntology::new(), &options)
     }
 
@@ -865,6 +875,15 @@ mod tests {
         assert!(mentions(&m, "geographically restricted (`GS`)"));
         dataset.data_use.geographical_restrictions = Some("EU".into());
         assert!(mentions(&run(&purpose, &dataset), "region `EU`"));
+        assert_eq!(run(&purpose, &dataset).result, MatchResult::Abstain);
+        // The decision engine checks the region itself: then a named region does not abstain,
+        // and a GS without a region still does.
+        let checked = MatchOptions { region_checked_by_caller: true, ..MatchOptions::default() };
+        let m = match_purpose(&purpose, &dataset, &TestOntology::new(), &checked);
+        assert_eq!(m.result, MatchResult::Approve);
+        assert!(mentions(&m, "checks where the data will be used"));
+        dataset.data_use.geographical_restrictions = None;
+        assert_eq!(match_purpose(&purpose, &dataset, &TestOntology::new(), &checked).result, MatchResult::Abstain);
         Ok(())
     }
 
