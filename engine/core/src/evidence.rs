@@ -139,40 +139,32 @@ impl Facts {
         let mut researcher_parents = BTreeSet::new();
         let mut unknown_people = Vec::new();
         let mut evidence = Vec::new();
-        for (i, a) in r.accreditations.iter().enumerate() {
-            let path = format!("/researcher/accreditations/{i}");
-            let until = a.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push((
-                "researcher.accreditations",
-                "accreditation",
-                expand(&a.scheme),
-                day(&a.issued, &format!("{path}/issued"))?,
-                until,
-            ));
-        }
-        for (i, t) in r.training.iter().enumerate() {
-            let path = format!("/researcher/training/{i}");
-            let until = t.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push((
-                "researcher.training",
-                "training",
-                expand(&t.course),
-                day(&t.completed, &format!("{path}/completed"))?,
-                until,
-            ));
-        }
-        for (i, a) in r.agreements.iter().enumerate() {
-            let path = format!("/researcher/agreements/{i}");
-            let until = a.expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
-            evidence.push((
-                "researcher.agreements",
-                "agreement",
-                expand(&a.agreement),
-                day(&a.signed, &format!("{path}/signed"))?,
-                until,
-            ));
+        // (list, what, term, the field that starts it, its day, expiry) of every credential.
+        let credentials = r
+            .accreditations
+            .iter()
+            .map(|a| ("accreditations", "accreditation", &a.scheme, "issued", &a.issued, &a.expires))
+            .enumerate()
+            .chain(
+                r.training
+                    .iter()
+                    .map(|t| ("training", "training", &t.course, "completed", &t.completed, &t.expires))
+                    .enumerate(),
+            )
+            .chain(
+                r.agreements
+                    .iter()
+                    .map(|a| ("agreements", "agreement", &a.agreement, "signed", &a.signed, &a.expires))
+                    .enumerate(),
+            );
+        for (i, (list, what, term, from_field, from, expires)) in credentials {
+            let path = format!("/researcher/{list}/{i}");
+            let until = expires.as_deref().map(|e| day(e, &format!("{path}/expires"))).transpose()?;
+            let from = day(from, &format!("{path}/{from_field}"))?;
+            evidence.push((format!("researcher.{list}"), what, expand(term), from, until));
         }
         for (key, what, term, from, until) in evidence {
+            let key = key.as_str();
             let name = vocab.display(&term);
             if !vocab.defines(&term) {
                 unknown_people.push(term.clone());

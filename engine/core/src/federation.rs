@@ -58,12 +58,8 @@ pub struct Dataset {
     pub data_use_error: Option<String>,
     /// Terms this dataset uses that no loaded vocabulary defines.
     pub unknown_terms: Vec<String>,
-    /// DUO MOR: publication moratorium until.
-    pub moratorium_until: Option<String>,
     /// DUO TS: use allowed until.
     pub time_limit: Option<String>,
-    /// DUO GS: the jurisdiction use is restricted to.
-    pub geographic_restriction: Option<String>,
 }
 
 /// The federation described by a bundle.
@@ -245,9 +241,7 @@ fn read_dataset(
         data_use,
         data_use_error,
         unknown_terms,
-        moratorium_until: view.literal(s, &fs("moratoriumUntil")),
         time_limit: view.literal(s, &fs("timeLimit")),
-        geographic_restriction: view.iri(s, &fs("geographicRestriction")),
         id,
     })
 }

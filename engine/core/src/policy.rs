@@ -71,8 +71,6 @@ pub struct Policies {
     pub schema: Schema,
     /// Baseline policies only.
     pub baseline: PolicySet,
-    /// The permits of the baseline (one per Safe).
-    pub permits: PolicySet,
     /// Baseline plus the member's local policies, by member id.
     pub per_member: BTreeMap<String, PolicySet>,
     /// The member's local policies alone, by member id: they also apply to the member's data
@@ -124,8 +122,6 @@ impl Policies {
                 });
             }
         }
-        let permits = PolicySet::from_policies(base.policies().filter(|p| p.effect() == Effect::Permit).cloned())
-            .map_err(|e| cedar_set_error("policies/", &e))?;
         let mut per_member = BTreeMap::new();
         let mut local_only = BTreeMap::new();
         let mut all = base.clone();
@@ -144,7 +140,7 @@ impl Policies {
         validate(&schema_value, &all, &meta, &sources)?;
         let slices = Slices::new(&base, &local_only)?;
         let in_targets = crate::scope::in_targets(all.policies());
-        Ok(Policies { schema: schema_value, baseline: base, permits, per_member, local_only, meta, slices, in_targets })
+        Ok(Policies { schema: schema_value, baseline: base, per_member, local_only, meta, slices, in_targets })
     }
 
     /// Whether an entity's ancestor must be kept: some policy may test membership in it.
