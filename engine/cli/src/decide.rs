@@ -14,6 +14,15 @@ pub enum Format {
     Json,
 }
 
+/// Which engine decides.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The engine compiled into this program.
+    Native,
+    /// The engine component of a gateway artifact, run under wasmtime (`--artifact`).
+    Wasm,
+}
+
 /// Arguments of `fivesafes decide`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,6 +35,16 @@ pub struct Args {
     /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
     #[arg(long)]
     vocab: Vec<PathBuf>,
+    /// Which engine decides: native, or the WebAssembly engine of `--artifact` under wasmtime.
+    #[arg(long, value_enum, default_value = "native")]
+    engine: Engine,
+    /// A gateway artifact (`fivesafes build`), for `--engine wasm`.
+    #[arg(long, conflicts_with_all = ["bundle", "vocab"])]
+    artifact: Option<PathBuf>,
+    /// A trusted public key (SPKI PEM); repeatable. With any, the artifact must be signed by
+    /// one of them.
+    #[arg(long)]
+    trust: Vec<PathBuf>,
     /// Evaluate every member as a possible site ("where could this run?").
     #[arg(long)]
     all_members: bool,
@@ -36,37 +55,33 @@ pub struct Args {
 
 /// Run the command.
 pub fn run(args: &Args) -> Exit {
+    let text = match read_request(&args.request) {
+        Ok(t) => t,
+        Err(exit) => return exit,
+    };
+    match (args.engine, &args.artifact) {
+        (Engine::Wasm, Some(artifact)) => {
+            return crate::wasm::decide(artifact, &args.trust, &text, args.all_members, args.format);
+        }
+        (Engine::Wasm, None) => {
+            eprintln!("error: `--engine wasm` needs `--artifact FILE` (made by `fivesafes build`)");
+            return Exit::Usage;
+        }
+        (Engine::Native, Some(_)) => {
+            eprintln!("error: `--artifact` is run by `--engine wasm`");
+            return Exit::Usage;
+        }
+        (Engine::Native, None) => {}
+    }
     let bundle = match crate::sources::load_bundle(args.bundle.as_deref(), &args.vocab) {
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    let text = if args.request.as_os_str() == "-" {
-        let mut s = String::new();
-        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
-            Ok(_) => s,
-            Err(e) => {
-                eprintln!("error: cannot read standard input: {e}");
-                return Exit::CannotRead;
-            }
-        }
-    } else {
-        match crate::sources::read(&args.request) {
-            Ok(s) => s,
-            Err(e) => return crate::fail(e, Exit::CannotRead),
-        }
-    };
     let options = DecideOptions { all_members: args.all_members };
     match decide_json_checked(&bundle, &text, options) {
         Ok(decision) => {
-            match args.format {
-                Format::Json => crate::outln!("{}", decision.to_json()),
-                Format::Human => crate::out!("{}", render::decision(&decision)),
-            }
-            match decision.decision {
-                Outcome::Allow => Exit::Allow,
-                Outcome::Review => Exit::Review,
-                Outcome::Deny => Exit::Deny,
-            }
+            print(&decision, args.format);
+            exit_of(&decision)
         }
         Err(e) => {
             if args.format == Format::Json {
@@ -74,5 +89,37 @@ pub fn run(args: &Args) -> Exit {
             }
             crate::fail(e, Exit::InvalidInput)
         }
+    }
+}
+
+/// Read the request file, or standard input for `-`.
+fn read_request(path: &std::path::Path) -> Result<String, Exit> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        return match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+            Ok(_) => Ok(s),
+            Err(e) => {
+                eprintln!("error: cannot read standard input: {e}");
+                Err(Exit::CannotRead)
+            }
+        };
+    }
+    crate::sources::read(path).map_err(|e| crate::fail(e, Exit::CannotRead))
+}
+
+/// Print a decision in the chosen format.
+pub fn print(decision: &Decision, format: Format) {
+    match format {
+        Format::Json => crate::outln!("{}", decision.to_json()),
+        Format::Human => crate::out!("{}", render::decision(decision)),
+    }
+}
+
+/// The exit code of a decision.
+pub fn exit_of(decision: &Decision) -> Exit {
+    match decision.decision {
+        Outcome::Allow => Exit::Allow,
+        Outcome::Review => Exit::Review,
+        Outcome::Deny => Exit::Deny,
     }
 }

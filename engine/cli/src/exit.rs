@@ -9,6 +9,8 @@ pub enum Exit {
     Deny,
     /// Review / ABSTAIN: a human must decide.
     Review,
+    /// The command line is wrong.
+    Usage,
     /// The request or another input is invalid.
     InvalidInput,
     /// The bundle is invalid.
@@ -24,6 +26,7 @@ impl Exit {
             Exit::Allow => 0,
             Exit::Deny => 10,
             Exit::Review => 11,
+            Exit::Usage => 2,
             Exit::InvalidInput => 3,
             Exit::InvalidBundle => 4,
             Exit::CannotRead => 5,

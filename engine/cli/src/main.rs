@@ -19,12 +19,14 @@ macro_rules! outln {
     }};
 }
 
+mod build;
 mod decide;
 mod duo_match;
 mod exit;
 mod render;
 mod schema;
 mod sources;
+mod wasm;
 
 use clap::{Parser, Subcommand};
 use exit::Exit;
@@ -51,6 +53,10 @@ enum Command {
     },
     /// Print a published JSON Schema (request or decision).
     Schema(schema::Args),
+    /// Build a gateway artifact: the engine component plus the compiled bundle, signed.
+    Build(build::Args),
+    /// Make an ed25519 key pair for signing artifacts.
+    Keygen(build::KeygenArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -59,6 +65,8 @@ fn main() -> std::process::ExitCode {
         Command::Decide(args) => decide::run(&args),
         Command::Duo { command } => duo_match::run(&command),
         Command::Schema(args) => schema::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Keygen(args) => build::keygen(&args),
     };
     exit.code()
 }

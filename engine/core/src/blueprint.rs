@@ -101,7 +101,7 @@ pub enum Level {
 }
 
 /// One requirement of the blueprint.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Requirement {
     /// Identifier, e.g. `ORG.PEO.1`.
@@ -131,7 +131,7 @@ pub struct Requirement {
 }
 
 /// The requirements catalogue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Blueprint {
     /// Its IRI.
     pub iri: String,

@@ -82,6 +82,38 @@ pub struct Bundle {
     /// Things worth knowing that do not stop the bundle from loading.
     pub warnings: Vec<String>,
     pub(crate) entities: StaticEntities,
+    /// The Cedar sources, kept so that the bundle can be written out compiled.
+    pub(crate) cedar: CedarSources,
+}
+
+/// A named text (a Cedar file).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct NamedText {
+    /// The name shown in diagnostics (a path).
+    pub name: String,
+    /// The text.
+    pub text: String,
+}
+
+impl NamedText {
+    fn of(f: &SourceFile) -> NamedText {
+        NamedText { name: f.name.clone(), text: f.text.clone() }
+    }
+}
+
+fn file(f: &NamedText) -> CedarFile<'_> {
+    CedarFile { name: &f.name, text: &f.text }
+}
+
+/// The Cedar files of a bundle.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CedarSources {
+    /// The schema.
+    pub schema: NamedText,
+    /// The baseline policy files.
+    pub baseline: Vec<NamedText>,
+    /// Each member's local policy file, by member id.
+    pub locals: BTreeMap<String, NamedText>,
 }
 
 /// Cedar entities compiled at load.
@@ -150,11 +182,8 @@ impl Bundle {
             .iter()
             .find(|f| f.role == SourceRole::Schema)
             .ok_or_else(|| BundleError::MissingFile { file: "policies/schema.cedarschema".to_owned() })?;
-        let baseline: Vec<CedarFile<'_>> = files
-            .iter()
-            .filter(|f| f.role == SourceRole::BaselinePolicy)
-            .map(|f| CedarFile { name: &f.name, text: &f.text })
-            .collect();
+        let baseline: Vec<NamedText> =
+            files.iter().filter(|f| f.role == SourceRole::BaselinePolicy).map(NamedText::of).collect();
         let mut locals = BTreeMap::new();
         for m in federation.members.values() {
             let Some(file) = &m.local_policy else { continue };
@@ -162,10 +191,24 @@ impl Bundle {
                 files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file).ok_or_else(|| {
                     BundleError::MissingFile { file: format!("members/{file} (local policy of `{}`)", m.id) }
                 })?;
-            locals.insert(m.id.clone(), CedarFile { name: &source.name, text: &source.text });
+            locals.insert(m.id.clone(), NamedText::of(source));
         }
-        let policies =
-            Policies::load(&CedarFile { name: &schema.name, text: &schema.text }, &baseline, &locals, &blueprint)?;
+        let cedar = CedarSources { schema: NamedText::of(schema), baseline, locals };
+        Bundle::assemble(vocab, blueprint, federation, cedar, hash(files))
+    }
+
+    /// Compile the policies and entities of already-read parts. Used by [`Bundle::load`] and
+    /// when a compiled bundle loads (no RDF is parsed then).
+    pub(crate) fn assemble(
+        vocab: Vocabulary,
+        blueprint: Blueprint,
+        federation: Federation,
+        cedar: CedarSources,
+        hash: String,
+    ) -> Result<Bundle, BundleError> {
+        let baseline: Vec<CedarFile<'_>> = cedar.baseline.iter().map(file).collect();
+        let locals: BTreeMap<String, CedarFile<'_>> = cedar.locals.iter().map(|(m, f)| (m.clone(), file(f))).collect();
+        let policies = Policies::load(&file(&cedar.schema), &baseline, &locals, &blueprint)?;
         let mut warnings = Vec::new();
         for d in federation.datasets.values() {
             if let Some(e) = &d.data_use_error {
@@ -183,7 +226,7 @@ impl Bundle {
             message: format!("could not build Cedar entities: {message}"),
             help: None,
         })?;
-        Ok(Bundle { hash: hash(files), vocab, blueprint, federation, policies, warnings, entities })
+        Ok(Bundle { hash, vocab, blueprint, federation, policies, warnings, entities, cedar })
     }
 
     /// The bundle's name for decisions: the federation IRI.

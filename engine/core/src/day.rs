@@ -4,7 +4,7 @@
 use jiff::civil::Date;
 
 /// A calendar day, counted from 1970-01-01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Day(i64);
 
 const EPOCH: Date = Date::constant(1970, 1, 1);

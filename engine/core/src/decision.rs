@@ -157,12 +157,18 @@ pub fn decision_schema() -> serde_json::Value {
 impl Decision {
     /// The decision for a request that could not be read or judged: deny, naming the error.
     pub fn failed(bundle: &Bundle, request_hash: Option<String>, error: String) -> Decision {
+        Decision::failed_under(bundle.reference(), request_hash, error)
+    }
+
+    /// A failed decision (deny, naming the error) under a bundle known only by its reference:
+    /// what a host says when the engine itself could not answer.
+    pub fn failed_under(bundle: BundleRef, request_hash: Option<String>, error: String) -> Decision {
         Decision {
             decision: Outcome::Deny,
             action: None,
             day: None,
             request_hash,
-            bundle: bundle_ref(bundle),
+            bundle,
             all_members: false,
             members: Vec::new(),
             runs_at: Vec::new(),
@@ -177,12 +183,15 @@ impl Decision {
     }
 }
 
-fn bundle_ref(bundle: &Bundle) -> BundleRef {
-    BundleRef {
-        federation: bundle.federation.iri.clone(),
-        version: bundle.federation.version.clone(),
-        blueprint_version: bundle.blueprint.version.clone(),
-        hash: bundle.hash.clone(),
+impl Bundle {
+    /// How decisions name this bundle.
+    pub fn reference(&self) -> BundleRef {
+        BundleRef {
+            federation: self.federation.iri.clone(),
+            version: self.federation.version.clone(),
+            blueprint_version: self.blueprint.version.clone(),
+            hash: self.hash.clone(),
+        }
     }
 }
 
@@ -247,7 +256,7 @@ pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) ->
         action: Some(req.action.name().to_owned()),
         day: Some(facts.today.iso()),
         request_hash: Some(hash),
-        bundle: bundle_ref(bundle),
+        bundle: bundle.reference(),
         all_members: options.all_members,
         members,
         runs_at,

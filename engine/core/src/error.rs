@@ -76,6 +76,17 @@ pub enum BundleError {
         /// Every validation error, one per line.
         message: String,
     },
+    /// A compiled bundle cannot be read.
+    #[error("the compiled bundle cannot be read: {message} (line {line}, column {column})")]
+    #[diagnostic(code(fivesafes::bundle::compiled), help("rebuild it with `fivesafes build`"))]
+    Compiled {
+        /// What is wrong.
+        message: String,
+        /// 1-based line (0 when not about a position).
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
     /// A file the bundle names is missing.
     #[error("`{file}` is missing from the bundle")]
     #[diagnostic(code(fivesafes::bundle::missing_file))]

@@ -9,7 +9,7 @@ use oxigraph::model::Graph;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A member TRE.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MemberTre {
     /// Short identifier (`dcterms:identifier`).
     pub id: String,
@@ -30,7 +30,7 @@ pub struct MemberTre {
 }
 
 /// A dataset held by a member.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     /// Short identifier (`dcterms:identifier`).
     pub id: String,
@@ -63,7 +63,7 @@ pub struct Dataset {
 }
 
 /// The federation described by a bundle.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Federation {
     /// IRI.
     pub iri: String,

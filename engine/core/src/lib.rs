@@ -16,6 +16,7 @@
 
 pub mod blueprint;
 pub mod bundle;
+pub mod compiled;
 pub mod day;
 pub mod decision;
 pub mod duo;
@@ -31,8 +32,9 @@ pub mod scope;
 pub mod vocab;
 
 pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
-pub use bundle::{Bundle, SourceFile, SourceRole};
-pub use decision::{DecideOptions, Decision, decide, decide_json, decide_json_checked, decision_schema};
+pub use bundle::{Bundle, CedarSources, NamedText, SourceFile, SourceRole};
+pub use compiled::CompiledBundle;
+pub use decision::{BundleRef, DecideOptions, Decision, decide, decide_json, decide_json_checked, decision_schema};
 pub use error::{BundleError, RequestError};
 pub use policy::Outcome;
 pub use request::{DecisionRequest, request_schema};

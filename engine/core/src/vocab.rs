@@ -25,7 +25,7 @@ const META: &[&str] = &[
 ];
 
 /// The compiled vocabularies.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Vocabulary {
     /// Defined term -> its direct parents.
     parents: BTreeMap<String, BTreeSet<String>>,

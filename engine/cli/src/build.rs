@@ -1,0 +1,147 @@
+//! `fivesafes build`: compile a bundle and package it with the engine component as a gateway
+//! artifact, optionally signed; and `fivesafes keygen`, which makes a signing key pair.
+
+use crate::exit::Exit;
+use fivesafes_host::artifact::{self, Contents};
+use fivesafes_host::{keys, sandbox};
+use std::path::{Path, PathBuf};
+
+/// Where `bash wasm/build.sh` leaves the engine component.
+pub const DEFAULT_ENGINE: &str = "target/wasm32-wasip2/release/fivesafes_gateway.wasm";
+
+/// Arguments of `fivesafes build`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// A federation bundle directory; default: the embedded example federation.
+    #[arg(long)]
+    bundle: Option<PathBuf>,
+    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
+    #[arg(long)]
+    vocab: Vec<PathBuf>,
+    /// The artifact to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The engine component (built by `bash wasm/build.sh`).
+    #[arg(long, env = "FIVESAFES_ENGINE_WASM", default_value = DEFAULT_ENGINE)]
+    engine: PathBuf,
+    /// Sign the manifest with this ed25519 private key (PKCS#8 PEM, see `fivesafes keygen`).
+    #[arg(long)]
+    sign: Option<PathBuf>,
+    /// Do not include the engine precompiled for this host (`engine.cwasm`); hosts then
+    /// compile the component when they load it.
+    #[arg(long)]
+    no_precompile: bool,
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Exit> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        Exit::CannotRead
+    })
+}
+
+/// Run `fivesafes build`.
+pub fn run(args: &Args) -> Exit {
+    let bundle = match crate::sources::load_bundle(args.bundle.as_deref(), &args.vocab) {
+        Ok(b) => b,
+        Err(exit) => return exit,
+    };
+    let engine = match read_bytes(&args.engine) {
+        Ok(e) => e,
+        Err(exit) => {
+            if args.engine.as_os_str() == DEFAULT_ENGINE {
+                eprintln!("help: build the engine component first: `bash wasm/build.sh gateway`");
+            }
+            return exit;
+        }
+    };
+    let key = match &args.sign {
+        None => None,
+        Some(path) => match crate::sources::read(path) {
+            Ok(pem) => match keys::read_private(&pem) {
+                Ok(k) => Some(k),
+                Err(e) => return crate::fail(e, Exit::InvalidInput),
+            },
+            Err(e) => return crate::fail(e, Exit::CannotRead),
+        },
+    };
+    let precompiled = if args.no_precompile {
+        None
+    } else {
+        match sandbox::precompile(&engine) {
+            Ok(code) => Some(code),
+            Err(e) => return crate::fail(e, Exit::InvalidInput),
+        }
+    };
+    let compiled = bundle.to_compiled_json();
+    let contents = Contents {
+        engine: &engine,
+        precompiled: precompiled.as_deref().map(|c| (c, sandbox::precompiled_for())),
+        bundle: &compiled,
+        reference: bundle.reference(),
+    };
+    let bytes = match artifact::build(&contents, key.as_ref()) {
+        Ok(b) => b,
+        Err(e) => return crate::fail(e, Exit::InvalidInput),
+    };
+    if let Err(e) = std::fs::write(&args.out, &bytes) {
+        eprintln!("error: cannot write `{}`: {e}", args.out.display());
+        return Exit::CannotRead;
+    }
+    crate::outln!("wrote {} ({} bytes)", args.out.display(), bytes.len());
+    crate::outln!("  bundle    {} {} ({})", bundle.federation.iri, bundle.federation.version, bundle.hash);
+    crate::outln!(
+        "  engine    {} bytes{}",
+        engine.len(),
+        if precompiled.is_some() { ", precompiled for this host" } else { "" }
+    );
+    match &key {
+        Some(k) => crate::outln!("  signed by {}", keys::key_id(&k.verifying_key())),
+        None => crate::outln!("  unsigned (hosts with trusted keys will refuse it; sign with --sign KEY)"),
+    }
+    Exit::Allow
+}
+
+/// Arguments of `fivesafes keygen`.
+#[derive(clap::Args)]
+pub struct KeygenArgs {
+    /// Write the private key to PREFIX.pem and the public key to PREFIX.pub.pem.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Run `fivesafes keygen`.
+pub fn keygen(args: &KeygenArgs) -> Exit {
+    let (private, public) = match keys::generate() {
+        Ok(pair) => pair,
+        Err(e) => return crate::fail(e, Exit::InvalidInput),
+    };
+    let private_path = args.out.with_extension("pem");
+    let public_path = args.out.with_extension("pub.pem");
+    for path in [&private_path, &public_path] {
+        if path.exists() {
+            eprintln!("error: `{}` exists; keygen never overwrites a key", path.display());
+            return Exit::InvalidInput;
+        }
+    }
+    if let Err(e) = write_private(&private_path, &private).and_then(|()| std::fs::write(&public_path, &public)) {
+        eprintln!("error: cannot write the keys: {e}");
+        return Exit::CannotRead;
+    }
+    match keys::read_public(&public) {
+        Ok(k) => crate::outln!("{} ({})", public_path.display(), keys::key_id(&k)),
+        Err(e) => return crate::fail(e, Exit::InvalidInput),
+    }
+    crate::outln!("{} (private: keep it secret)", private_path.display());
+    Exit::Allow
+}
+
+/// Write a private key readable by its owner only.
+fn write_private(path: &Path, pem: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(pem.as_bytes())
+}

@@ -1,0 +1,389 @@
+//! The gateway artifact: one file a gateway loads, holding the engine and a compiled bundle.
+//!
+//! It is a tar archive (ustar, entries in a fixed order, every timestamp and owner zero, so the
+//! same inputs give the same bytes) of:
+//!
+//! | entry           | what it is                                                            |
+//! |-----------------|-----------------------------------------------------------------------|
+//! | `manifest.json` | format, bundle reference, and name, size and SHA-256 of every part     |
+//! | `manifest.sig`  | optional: ed25519 signature of the exact bytes of `manifest.json`      |
+//! | `engine.wasm`   | the engine, a WASI component (`wasm/gateway`, `wit/engine.wit`)        |
+//! | `engine.cwasm`  | optional: the engine precompiled for one wasmtime version and target   |
+//! | `bundle.json`   | the compiled bundle (`fivesafes_core::CompiledBundle`)                 |
+//!
+//! Every load checks that the parts are exactly those the manifest lists, with its hashes;
+//! the signature binds the manifest and so every part. See `docs/artifact.md`.
+
+use crate::error::HostError;
+use crate::keys;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use fivesafes_core::BundleRef;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// The format tag of an artifact's manifest.
+pub const FORMAT: &str = "fivesafes-artifact/1";
+/// The manifest entry.
+pub const MANIFEST: &str = "manifest.json";
+/// The signature entry.
+pub const SIGNATURE: &str = "manifest.sig";
+/// The engine component.
+pub const ENGINE: &str = "engine.wasm";
+/// The engine precompiled by wasmtime.
+pub const PRECOMPILED: &str = "engine.cwasm";
+/// The compiled bundle.
+pub const BUNDLE: &str = "bundle.json";
+/// The WIT interface the engine exports.
+pub const INTERFACE: &str = "fivesafes:engine/decider@0.1.0";
+
+/// The manifest: what the artifact holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The tool that built it.
+    pub created_by: String,
+    /// The WIT interface of the engine.
+    pub interface: String,
+    /// The bundle, as decisions will name it.
+    pub bundle: BundleRef,
+    /// For `engine.cwasm`: the runtime and target it was compiled for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precompiled_for: Option<String>,
+    /// Every part, by name.
+    pub parts: Vec<Part>,
+}
+
+/// One part of an artifact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Part {
+    /// Its entry name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// `sha256:` and the hex digest of its bytes.
+    pub sha256: String,
+}
+
+/// The signature entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignatureFile {
+    /// Always `ed25519`.
+    pub algorithm: String,
+    /// [`keys::key_id`] of the signing key.
+    pub key_id: String,
+    /// The signing key's 32 bytes, hex.
+    pub public_key: String,
+    /// The 64-byte signature of `manifest.json`, hex.
+    pub signature: String,
+}
+
+/// What the signature check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "status")]
+pub enum SignatureStatus {
+    /// Signed by a configured trusted key, and the signature holds.
+    Verified {
+        /// The key.
+        key_id: String,
+    },
+    /// Signed and the signature holds for the key it names, but no trusted keys were
+    /// configured, so nothing says that key is trusted.
+    SignedUntrusted {
+        /// The key.
+        key_id: String,
+    },
+    /// Not signed (accepted only when no trusted keys are configured).
+    Unsigned,
+}
+
+impl SignatureStatus {
+    /// Did a trusted key sign it?
+    pub fn is_verified(&self) -> bool {
+        matches!(self, SignatureStatus::Verified { .. })
+    }
+}
+
+impl std::fmt::Display for SignatureStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SignatureStatus::Verified { key_id } => write!(f, "signed by trusted key {key_id}, verified"),
+            SignatureStatus::SignedUntrusted { key_id } => {
+                write!(f, "signed by {key_id}; not checked against trusted keys (none configured)")
+            }
+            SignatureStatus::Unsigned => write!(f, "unsigned"),
+        }
+    }
+}
+
+/// The inputs of an artifact.
+pub struct Contents<'a> {
+    /// The engine component.
+    pub engine: &'a [u8],
+    /// The engine precompiled, and what for.
+    pub precompiled: Option<(&'a [u8], String)>,
+    /// The compiled bundle (JSON).
+    pub bundle: &'a str,
+    /// The bundle's reference.
+    pub reference: BundleRef,
+}
+
+/// A read and checked artifact.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// What the signature check found.
+    pub signature: SignatureStatus,
+    /// The engine component.
+    pub engine: Vec<u8>,
+    /// The engine precompiled, when present.
+    pub precompiled: Option<Vec<u8>>,
+    /// The compiled bundle (JSON).
+    pub bundle: String,
+    /// `sha256:` of the whole artifact file.
+    pub hash: String,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+fn malformed(message: impl Into<String>) -> HostError {
+    HostError::Malformed { message: message.into() }
+}
+
+/// Build an artifact, signed when a key is given. Deterministic: same inputs, same bytes.
+pub fn build(contents: &Contents<'_>, key: Option<&SigningKey>) -> Result<Vec<u8>, HostError> {
+    let mut parts: Vec<(&str, &[u8])> = vec![(BUNDLE, contents.bundle.as_bytes()), (ENGINE, contents.engine)];
+    if let Some((bytes, _)) = &contents.precompiled {
+        parts.push((PRECOMPILED, bytes));
+    }
+    parts.sort_by_key(|(name, _)| *name);
+    let manifest = Manifest {
+        format: FORMAT.to_owned(),
+        created_by: format!("fivesafes {}", env!("CARGO_PKG_VERSION")),
+        interface: INTERFACE.to_owned(),
+        bundle: contents.reference.clone(),
+        precompiled_for: contents.precompiled.as_ref().map(|(_, what)| what.clone()),
+        parts: parts
+            .iter()
+            .map(|(name, bytes)| Part { name: (*name).to_owned(), size: bytes.len() as u64, sha256: sha256(bytes) })
+            .collect(),
+    };
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| malformed(e.to_string()))?;
+    let signature = key
+        .map(|key| {
+            let file = SignatureFile {
+                algorithm: "ed25519".to_owned(),
+                key_id: keys::key_id(&key.verifying_key()),
+                public_key: hex::encode(key.verifying_key().as_bytes()),
+                signature: hex::encode(key.sign(&manifest_bytes).to_bytes()),
+            };
+            serde_json::to_vec_pretty(&file).map_err(|e| malformed(e.to_string()))
+        })
+        .transpose()?;
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut entries: Vec<(&str, &[u8])> = vec![(MANIFEST, &manifest_bytes)];
+    if let Some(sig) = &signature {
+        entries.push((SIGNATURE, sig));
+    }
+    entries.extend(parts);
+    for (name, bytes) in entries {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_entry_type(tar::EntryType::Regular);
+        tar.append_data(&mut header, name, bytes).map_err(|e| malformed(format!("writing `{name}`: {e}")))?;
+    }
+    tar.into_inner().map_err(|e| malformed(e.to_string()))
+}
+
+/// Read an artifact and check it: the parts are exactly those the manifest lists, with its
+/// sizes and hashes, and the signature is accepted under `trusted` (see [`check_signature`]).
+pub fn read(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Artifact, HostError> {
+    let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut archive = tar::Archive::new(bytes);
+    for entry in archive.entries().map_err(|e| malformed(format!("not a tar archive: {e}")))? {
+        let mut entry = entry.map_err(|e| malformed(format!("not a tar archive: {e}")))?;
+        let name = entry.path().map_err(|e| malformed(e.to_string()))?.to_string_lossy().into_owned();
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            return Err(malformed(format!("entry `{name}` is not a regular file")));
+        }
+        if ![MANIFEST, SIGNATURE, ENGINE, PRECOMPILED, BUNDLE].contains(&name.as_str()) {
+            return Err(malformed(format!("unexpected entry `{name}`")));
+        }
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).map_err(|e| malformed(format!("reading `{name}`: {e}")))?;
+        if entries.insert(name.clone(), data).is_some() {
+            return Err(malformed(format!("entry `{name}` appears twice")));
+        }
+    }
+    let manifest_bytes = entries.remove(MANIFEST).ok_or_else(|| malformed(format!("no `{MANIFEST}`")))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| malformed(format!("`{MANIFEST}` line {}, column {}: {e}", e.line(), e.column())))?;
+    if manifest.format != FORMAT {
+        return Err(malformed(format!("format `{}` is not `{FORMAT}`", manifest.format)));
+    }
+    if manifest.interface != INTERFACE {
+        return Err(malformed(format!("the engine exports `{}`, this host calls `{INTERFACE}`", manifest.interface)));
+    }
+    let signature_file = entries.remove(SIGNATURE);
+    let signature = check_signature(&manifest_bytes, signature_file.as_deref(), trusted)?;
+    for part in &manifest.parts {
+        let data = entries
+            .get(&part.name)
+            .ok_or_else(|| HostError::Tampered { message: format!("part `{}` is missing", part.name) })?;
+        if data.len() as u64 != part.size || sha256(data) != part.sha256 {
+            return Err(HostError::Tampered {
+                message: format!("part `{}` does not match the hash in the manifest", part.name),
+            });
+        }
+    }
+    if let Some(extra) = entries.keys().find(|name| !manifest.parts.iter().any(|p| &p.name == *name)) {
+        return Err(HostError::Tampered { message: format!("part `{extra}` is not in the manifest") });
+    }
+    let engine = entries.remove(ENGINE).ok_or_else(|| malformed(format!("no `{ENGINE}`")))?;
+    let bundle = entries.remove(BUNDLE).ok_or_else(|| malformed(format!("no `{BUNDLE}`")))?;
+    let bundle = String::from_utf8(bundle).map_err(|_| malformed(format!("`{BUNDLE}` is not UTF-8")))?;
+    Ok(Artifact { signature, engine, precompiled: entries.remove(PRECOMPILED), bundle, hash: sha256(bytes), manifest })
+}
+
+/// The signature rules:
+/// - with trusted keys configured, the artifact must be signed by one of them and the
+///   signature must hold ([`SignatureStatus::Verified`]); anything else is refused;
+/// - with none configured, an unsigned artifact is accepted ([`SignatureStatus::Unsigned`]),
+///   and a signed one is accepted only if its signature holds for the key it names
+///   ([`SignatureStatus::SignedUntrusted`]): a signature that does not hold means tampering.
+pub fn check_signature(
+    manifest: &[u8],
+    signature: Option<&[u8]>,
+    trusted: &[VerifyingKey],
+) -> Result<SignatureStatus, HostError> {
+    let Some(signature) = signature else {
+        if trusted.is_empty() {
+            return Ok(SignatureStatus::Unsigned);
+        }
+        return Err(HostError::Signature {
+            message: "the artifact is not signed, and trusted keys are configured".to_owned(),
+            help: Some("sign it: `fivesafes build --sign KEY`".to_owned()),
+        });
+    };
+    let bad = |message: String| HostError::Signature { message, help: None };
+    let file: SignatureFile = serde_json::from_slice(signature).map_err(|e| bad(format!("`{SIGNATURE}`: {e}")))?;
+    if file.algorithm != "ed25519" {
+        return Err(bad(format!("algorithm `{}` is not ed25519", file.algorithm)));
+    }
+    let key_bytes: [u8; 32] = hex::decode(&file.public_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| bad("the public key is not 32 bytes of hex".to_owned()))?;
+    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|e| bad(format!("the public key: {e}")))?;
+    let sig_bytes: [u8; 64] = hex::decode(&file.signature)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| bad("the signature is not 64 bytes of hex".to_owned()))?;
+    let key_id = keys::key_id(&key);
+    if !trusted.is_empty() && !trusted.contains(&key) {
+        return Err(HostError::Signature {
+            message: format!("signed by {key_id}, which is not a trusted key"),
+            help: Some("add the publisher's public key to the trusted keys, or obtain an artifact they signed".into()),
+        });
+    }
+    key.verify_strict(manifest, &Signature::from_bytes(&sig_bytes))
+        .map_err(|_| bad(format!("the signature by {key_id} does not hold for this manifest: it was altered")))?;
+    Ok(if trusted.is_empty() {
+        SignatureStatus::SignedUntrusted { key_id }
+    } else {
+        SignatureStatus::Verified { key_id }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference() -> BundleRef {
+        BundleRef {
+            federation: "https://example.org/fed".to_owned(),
+            version: "1".to_owned(),
+            blueprint_version: "1".to_owned(),
+            hash: "sha256:00".to_owned(),
+        }
+    }
+
+    fn sample(key: Option<&SigningKey>) -> Result<Vec<u8>, HostError> {
+        let contents =
+            Contents { engine: b"\0asm engine", precompiled: None, bundle: "{\"format\":1}", reference: reference() };
+        build(&contents, key)
+    }
+
+    fn key() -> Result<(SigningKey, VerifyingKey), HostError> {
+        let (private, public) = keys::generate()?;
+        Ok((keys::read_private(&private)?, keys::read_public(&public)?))
+    }
+
+    /// Replace the first occurrence of `from` by `to` (same length), as an attacker would.
+    fn patch(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        if let Some(at) = out.windows(from.len()).position(|w| w == from) {
+            out.splice(at..at + from.len(), to.iter().copied());
+        }
+        out
+    }
+
+    #[test]
+    fn building_is_deterministic_and_reads_back() -> Result<(), HostError> {
+        let (signing, verifying) = key()?;
+        let a = sample(Some(&signing))?;
+        assert_eq!(a, sample(Some(&signing))?);
+        let artifact = read(&a, &[verifying])?;
+        assert!(artifact.signature.is_verified());
+        assert_eq!(artifact.engine, b"\0asm engine");
+        assert_eq!(artifact.bundle, "{\"format\":1}");
+        assert_eq!(artifact.manifest.bundle, reference());
+        Ok(())
+    }
+
+    #[test]
+    fn unsigned_artifacts_are_refused_when_keys_are_configured() -> Result<(), HostError> {
+        let (_, verifying) = key()?;
+        let unsigned = sample(None)?;
+        assert_eq!(read(&unsigned, &[])?.signature, SignatureStatus::Unsigned);
+        assert!(matches!(read(&unsigned, &[verifying]), Err(HostError::Signature { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_that_is_not_trusted_is_refused() -> Result<(), HostError> {
+        let (signing, _) = key()?;
+        let (_, other) = key()?;
+        let signed = sample(Some(&signing))?;
+        assert!(matches!(read(&signed, &[other]), Err(HostError::Signature { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn tampering_with_a_part_or_the_manifest_is_detected() -> Result<(), HostError> {
+        let (signing, verifying) = key()?;
+        let signed = sample(Some(&signing))?;
+        // A part changed, manifest untouched: the hash differs.
+        let part = patch(&signed, b"\0asm engine", b"\0asm EVIL!!");
+        assert!(matches!(read(&part, &[]), Err(HostError::Tampered { .. })));
+        // The manifest changed: its signature no longer holds, with or without trusted keys.
+        let manifest = patch(&signed, b"https://example.org/fed", b"https://example.org/FED");
+        assert!(matches!(read(&manifest, &[verifying]), Err(HostError::Signature { .. })));
+        assert!(matches!(read(&manifest, &[]), Err(HostError::Signature { .. })));
+        // Not a tar archive at all.
+        assert!(matches!(read(b"hello", &[]), Err(HostError::Malformed { .. })));
+        Ok(())
+    }
+}

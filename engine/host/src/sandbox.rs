@@ -1,0 +1,280 @@
+//! The wasmtime host: the engine component instantiated once and called many times, each call
+//! with a fuel budget and under a memory cap.
+//!
+//! The component gets an empty WASI context: no files, no environment, no clock it needs, no
+//! network; its standard error goes to a bounded buffer, whose tail is quoted when a call
+//! traps. A call that traps (out of fuel, over the memory cap, a panic in the engine) is
+//! answered with a deny that names the trap, the instance is dropped, and the next call runs
+//! in a fresh one with the bundle loaded again.
+
+use crate::artifact::{self, Artifact, SignatureStatus};
+use crate::error::HostError;
+use ed25519_dalek::VerifyingKey;
+use fivesafes_core::{BundleRef, Decision};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Host bindings generated from the engine's WIT world.
+mod bindings {
+    #![allow(missing_docs)]
+    wasmtime::component::bindgen!({ world: "gateway", path: "../../wasm/gateway/wit" });
+}
+use bindings::{Gateway, GatewayPre};
+
+/// Resource limits of one call into the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel (roughly, WebAssembly instructions) one call may use.
+    pub fuel: u64,
+    /// Bytes of linear memory the engine may hold.
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 20 billion units of fuel (the largest example decision uses under 1% of it) and 1 GiB.
+    fn default() -> Self {
+        Limits { fuel: 20_000_000_000, memory_bytes: 1 << 30 }
+    }
+}
+
+/// How to load an artifact.
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    /// Public keys whose signature is trusted. When any is given, unsigned artifacts and
+    /// artifacts signed by other keys are refused.
+    pub trusted_keys: Vec<VerifyingKey>,
+    /// Per-call limits.
+    pub limits: Limits,
+}
+
+/// The configuration of the wasmtime engine the host runs; `engine.cwasm` is only usable when
+/// precompiled under the same.
+pub fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    config.wasm_component_model(true);
+    config
+}
+
+/// What `engine.cwasm` is compiled for: runtime and target; an artifact's precompiled engine
+/// is used only on a host that says the same.
+pub fn precompiled_for() -> String {
+    format!("wasmtime 48.0.8 {}-{}", std::env::consts::ARCH, std::env::consts::OS)
+}
+
+/// Precompile the engine component for this host (what `fivesafes build` stores as
+/// `engine.cwasm`).
+pub fn precompile(engine_wasm: &[u8]) -> Result<Vec<u8>, HostError> {
+    let engine = Engine::new(&engine_config()).map_err(HostError::engine)?;
+    engine.precompile_component(engine_wasm).map_err(HostError::engine)
+}
+
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+struct Live {
+    store: Store<State>,
+    gateway: Gateway,
+    stderr: MemoryOutputPipe,
+}
+
+/// How the engine was obtained when the artifact loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineCode {
+    /// Compiled from `engine.wasm` by Cranelift.
+    Compiled,
+    /// `engine.cwasm`, precompiled and signed by a trusted key.
+    Precompiled,
+}
+
+/// A loaded artifact, ready to decide.
+pub struct Sandbox {
+    engine: Engine,
+    pre: GatewayPre<State>,
+    bundle: String,
+    reference: BundleRef,
+    signature: SignatureStatus,
+    code: EngineCode,
+    artifact_hash: String,
+    limits: Limits,
+    live: Option<Live>,
+}
+
+/// Bytes of the engine's standard error kept for error messages.
+const STDERR_CAPACITY: usize = 64 * 1024;
+
+impl Sandbox {
+    /// Read and verify an artifact, prepare its engine and load its bundle into a first
+    /// instance. Refused when the artifact is malformed, altered, or not signed as
+    /// `options.trusted_keys` require, or when the engine refuses the bundle.
+    pub fn load(bytes: &[u8], options: &HostOptions) -> Result<Sandbox, HostError> {
+        let artifact = artifact::read(bytes, &options.trusted_keys)?;
+        Sandbox::from_artifact(artifact, options.limits)
+    }
+
+    /// Prepare an already read and checked artifact.
+    pub fn from_artifact(artifact: Artifact, limits: Limits) -> Result<Sandbox, HostError> {
+        let engine = Engine::new(&engine_config()).map_err(HostError::engine)?;
+        let (component, code) = component(&engine, &artifact)?;
+        let mut linker: Linker<State> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(HostError::engine)?;
+        let pre = linker.instantiate_pre(&component).map_err(HostError::engine)?;
+        let pre = GatewayPre::new(pre).map_err(HostError::engine)?;
+        let mut sandbox = Sandbox {
+            engine,
+            pre,
+            bundle: artifact.bundle,
+            reference: artifact.manifest.bundle,
+            signature: artifact.signature,
+            code,
+            artifact_hash: artifact.hash,
+            limits,
+            live: None,
+        };
+        sandbox.instantiate()?;
+        Ok(sandbox)
+    }
+
+    fn instantiate(&mut self) -> Result<&mut Live, HostError> {
+        let live = match self.live.take() {
+            Some(live) => live,
+            None => {
+                let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+                let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
+                let limits =
+                    StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).trap_on_grow_failure(true).build();
+                let mut store = Store::new(&self.engine, State { wasi, table: ResourceTable::new(), limits });
+                store.limiter(|s| &mut s.limits);
+                store.set_fuel(self.limits.fuel).map_err(HostError::engine)?;
+                let gateway = self.pre.instantiate(&mut store).map_err(HostError::engine)?;
+                let loaded = gateway
+                    .fivesafes_engine_decider()
+                    .call_load(&mut store, &self.bundle)
+                    .map_err(|trap| HostError::engine(trapped(&trap, &stderr)))?;
+                loaded.map_err(|message| HostError::Bundle { message })?;
+                Live { store, gateway, stderr }
+            }
+        };
+        Ok(self.live.insert(live))
+    }
+
+    /// Run one call with fresh fuel; a trap drops the instance and becomes the error message.
+    fn call<R>(&mut self, f: impl FnOnce(&Gateway, &mut Store<State>) -> wasmtime::Result<R>) -> Result<R, String> {
+        let fuel = self.limits.fuel;
+        let live = self.instantiate().map_err(|e| e.to_string())?;
+        live.store.set_fuel(fuel).map_err(|e| format!("{e:#}"))?;
+        match f(&live.gateway, &mut live.store) {
+            Ok(r) => Ok(r),
+            Err(trap) => {
+                let message = trapped(&trap, &live.stderr);
+                self.live = None;
+                Err(format!("the engine stopped: {message}"))
+            }
+        }
+    }
+
+    /// Decide a request (JSON text). Always a decision, as JSON text: a request the engine
+    /// cannot read, or a call that runs out of fuel or memory, is a deny naming the error.
+    pub fn decide(&mut self, request: &str, all_members: bool) -> String {
+        self.try_decide(request, all_members)
+            .unwrap_or_else(|message| Decision::failed_under(self.reference.clone(), None, message).to_json())
+    }
+
+    /// Decide a request: the engine's decision (JSON text), or why the engine stopped
+    /// (fuel, memory, a trap) — which a caller must treat as a deny.
+    pub fn try_decide(&mut self, request: &str, all_members: bool) -> Result<String, String> {
+        self.call(|g, s| g.fivesafes_engine_decider().call_decide(s, request, all_members))
+    }
+
+    /// DUO matching with the bundle's vocabularies: the match result as JSON, or the error.
+    pub fn duo_match(&mut self, purpose: &str, dataset: &str, duos_strict: bool) -> Result<String, String> {
+        self.call(|g, s| g.fivesafes_engine_decider().call_duo_match(s, purpose, dataset, duos_strict))?
+    }
+
+    /// Change the per-call limits. The current instance is dropped: the next call runs in a
+    /// fresh one created under the new limits (the bundle is loaded again within them).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.live = None;
+    }
+
+    /// The per-call limits.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The bundle, as decisions name it.
+    pub fn reference(&self) -> &BundleRef {
+        &self.reference
+    }
+
+    /// What the signature check found.
+    pub fn signature(&self) -> &SignatureStatus {
+        &self.signature
+    }
+
+    /// How the engine's code was obtained.
+    pub fn code(&self) -> EngineCode {
+        self.code
+    }
+
+    /// `sha256:` of the artifact file.
+    pub fn artifact_hash(&self) -> &str {
+        &self.artifact_hash
+    }
+
+    /// Fuel the last call left unused (for measuring what a decision costs).
+    pub fn fuel_left(&self) -> Option<u64> {
+        self.live.as_ref().and_then(|l| l.store.get_fuel().ok())
+    }
+}
+
+/// The engine's code: the precompiled part when it is for this host and a trusted key signed
+/// it (loading precompiled code runs it natively, so it must be trusted); otherwise compiled
+/// from the component, which the sandbox makes safe whoever wrote it.
+fn component(engine: &Engine, artifact: &Artifact) -> Result<(Component, EngineCode), HostError> {
+    if let Some(precompiled) = &artifact.precompiled
+        && artifact.signature.is_verified()
+        && artifact.manifest.precompiled_for.as_deref() == Some(precompiled_for().as_str())
+    {
+        // SAFETY: wasmtime requires that deserialized bytes come from `precompile_component`
+        // of a compatible engine. They do: the manifest records the runtime and target, its
+        // hash covers these bytes, and a trusted key signed the manifest. wasmtime also checks
+        // the version and configuration recorded in the bytes and refuses a mismatch.
+        #[allow(unsafe_code)]
+        let loaded = unsafe { Component::deserialize(engine, precompiled) };
+        if let Ok(component) = loaded {
+            return Ok((component, EngineCode::Precompiled));
+        }
+    }
+    let component = Component::new(engine, &artifact.engine).map_err(HostError::engine)?;
+    Ok((component, EngineCode::Compiled))
+}
+
+fn trapped(trap: &wasmtime::Error, stderr: &MemoryOutputPipe) -> String {
+    let mut message = match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => "it ran out of fuel (the per-call limit)".to_owned(),
+        Some(wasmtime::Trap::UnreachableCodeReached) => "it aborted (a panic or an allocation failure)".to_owned(),
+        _ => format!("{trap:#}"),
+    };
+    if format!("{trap:#}").contains("forcing trap when growing memory") {
+        message = "it reached the memory cap (the per-call limit)".to_owned();
+    }
+    let err = String::from_utf8_lossy(&stderr.contents()).trim().to_owned();
+    if !err.is_empty() {
+        let tail: String = err.chars().rev().take(500).collect::<Vec<_>>().into_iter().rev().collect();
+        message.push_str(&format!("; engine said: {tail}"));
+    }
+    message
+}
