@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Every check of the project, in one place: the README's test command and CI both run this.
-# Installs what it needs (wasm targets), then: format, clippy (native and wasm), wasm builds of
-# the pure core, all tests (library, CLI, corpus, cross-checks, doc tests), the main job on the
-# embedded default, and a compile of the benchmarks.
+# Installs what it needs (wasm targets, wasm-bindgen-cli at the locked version, npm packages,
+# Debian's chromium), then: format, clippy (native and wasm), the WebAssembly packages (the
+# gateway component and the browser package, within its size budget), all tests (library,
+# CLI, corpus, cross-checks, the wasmtime host, doc tests), the main job on the embedded
+# default, a signed gateway artifact, the parity corpus through native, wasmtime, Node and
+# Chromium, the playground in Chromium, and a compile of the benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +21,16 @@ cargo fmt --all --check
 step "clippy (native)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "the pure core builds for wasm32-unknown-unknown and wasm32-wasip2"
-cargo clippy -p fivesafes-core --lib --target wasm32-unknown-unknown --locked -- -D warnings
-cargo build -p fivesafes-core --lib --target wasm32-wasip2 --locked
+step "Debian's chromium (for the browser tests)"
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+step "clippy (wasm): the pure core and the browser bindings for wasm32-unknown-unknown"
+cargo clippy -p fivesafes-core -p fivesafes-wasm --lib --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "WebAssembly packages: the gateway component (wasm32-wasip2) and the browser package"
+bash wasm/build.sh all
 
 step "tests"
 cargo test --workspace --locked
@@ -31,6 +41,15 @@ cargo run -q --locked -p fivesafes-cli -- decide examples/requests/01-allow-card
 code=$?
 set -e
 if [ "$code" -ne 0 ]; then echo "expected exit 0 (allow), got $code"; exit 1; fi
+
+step "a signed gateway artifact of the embedded default"
+mkdir -p target/parity
+rm -f target/parity/key.pem target/parity/key.pub.pem
+cargo run -q --locked -p fivesafes-cli -- keygen --out target/parity/key
+cargo run -q --locked -p fivesafes-cli -- build --out target/parity/example.fsb --sign target/parity/key.pem
+
+step "parity (native, wasmtime, Node, Chromium) and the playground in Chromium"
+(cd wasm && FIVESAFES_BIN=../target/debug/fivesafes node --test tests/)
 
 step "benchmarks compile"
 cargo bench --workspace --locked --no-run

@@ -15,7 +15,8 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 
 /// What a source file is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SourceRole {
     /// RDF vocabulary (ontology, DUO, DPV, diseases, jurisdictions, user `--vocab`).
     Vocabulary,
@@ -44,8 +45,9 @@ impl SourceRole {
     }
 }
 
-/// One input file of a bundle.
-#[derive(Debug, Clone)]
+/// One input file of a bundle (in JSON: `{"role": "local-policy", "name": ..., "text": ...}`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SourceFile {
     /// Its role.
     pub role: SourceRole,
@@ -245,7 +247,8 @@ fn hash(files: &[SourceFile]) -> String {
         h.update([0]);
         h.update(name.as_bytes());
         h.update([0]);
-        h.update(text.len().to_le_bytes());
+        // As u64: the hash must not depend on the pointer width (wasm32 is 32-bit).
+        h.update((text.len() as u64).to_le_bytes());
         h.update(text.as_bytes());
     }
     format!("sha256:{}", hex::encode(h.finalize()))

@@ -139,3 +139,145 @@ pub enum RequestError {
         dataset: String,
     },
 }
+
+/// One problem of a bundle, located as precisely as its error allows: what editors and the
+/// playground show inline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Located {
+    /// The diagnostic code (e.g. `fivesafes::bundle::cedar_syntax`).
+    pub code: String,
+    /// The file, when known.
+    pub file: Option<String>,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when known.
+    pub help: Option<String>,
+}
+
+/// `NAME:LINE:COL` or `NAME:LINE` at the end of a position string.
+fn split_position(position: &str) -> (String, Option<usize>, Option<usize>) {
+    let mut parts = position.rsplitn(3, ':');
+    let (last, middle, first) = (parts.next(), parts.next(), parts.next());
+    let num = |s: Option<&str>| s.and_then(|s| s.trim().parse::<usize>().ok());
+    match (first, num(middle), num(last)) {
+        (Some(file), Some(line), Some(column)) => (file.to_owned(), Some(line), Some(column)),
+        _ => match (middle, num(last)) {
+            (Some(_), Some(line)) => {
+                let file = position.rsplit_once(':').map(|(f, _)| f).unwrap_or(position);
+                (file.to_owned(), Some(line), None)
+            }
+            _ => (position.to_owned(), None, None),
+        },
+    }
+}
+
+/// `line L, column C: rest` at the start of a message.
+fn leading_line_col(message: &str) -> (Option<usize>, Option<usize>, String) {
+    let parsed = message.strip_prefix("line ").and_then(|rest| {
+        let (line, rest) = rest.split_once(", column ")?;
+        let (column, rest) = rest.split_once(": ")?;
+        Some((line.parse().ok()?, column.parse().ok()?, rest.to_owned()))
+    });
+    match parsed {
+        Some((line, column, rest)) => (Some(line), Some(column), rest),
+        None => (None, None, message.to_owned()),
+    }
+}
+
+impl BundleError {
+    /// The error as located problems (a validation error holds one per failing policy).
+    pub fn located(&self) -> Vec<Located> {
+        let code = miette::Diagnostic::code(self).map(|c| c.to_string()).unwrap_or_default();
+        let help = miette::Diagnostic::help(self).map(|h| h.to_string());
+        let one = |file: Option<String>, line, column, message: String| Located {
+            code: code.clone(),
+            file,
+            line,
+            column,
+            message,
+            help: help.clone(),
+        };
+        match self {
+            BundleError::RdfSyntax { file, message, position, .. } => {
+                let (_, line, column) = split_position(position);
+                vec![one(Some(file.clone()), line, column, message.clone())]
+            }
+            BundleError::CedarSyntax { file, message } => {
+                let (line, column, message) = leading_line_col(message);
+                vec![one(Some(file.clone()), line, column, message)]
+            }
+            BundleError::Policy { file, policy, message, .. } => {
+                let (file, line, column) = split_position(file);
+                vec![one(Some(file), line, column, format!("policy `{policy}`: {message}"))]
+            }
+            BundleError::Validation { message } => message
+                .lines()
+                .map(|l| {
+                    // `FILE:LINE:COL: policy ...`
+                    let mut parts = l.splitn(4, ':');
+                    let (f, li, co, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
+                    match (f, li.and_then(|x| x.parse().ok()), co.and_then(|x| x.parse().ok()), rest) {
+                        (Some(f), Some(li), Some(co), Some(rest)) if li > 0 => {
+                            one(Some(f.to_owned()), Some(li), Some(co), rest.trim().to_owned())
+                        }
+                        _ => one(None, None, None, l.to_owned()),
+                    }
+                })
+                .collect(),
+            BundleError::UnknownRdfFormat { file }
+            | BundleError::RemoteContext { file }
+            | BundleError::MissingFile { file } => vec![one(Some(file.clone()), None, None, self.to_string())],
+            BundleError::Compiled { message, line, column } => {
+                vec![one(None, Some(*line).filter(|l| *l > 0), Some(*column).filter(|c| *c > 0), message.clone())]
+            }
+            BundleError::Model { .. } => vec![one(None, None, None, self.to_string())],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Bundle, embedded};
+
+    fn with(name_end: &str, edit: impl Fn(&str) -> String) -> Vec<Located> {
+        let mut files = embedded::default_sources();
+        for f in &mut files {
+            if f.name.ends_with(name_end) {
+                f.text = edit(&f.text);
+            }
+        }
+        Bundle::load(&files).err().map(|e| e.located()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_cedar_syntax_error_is_located() {
+        let found = with("members/de-hd.cedar", |t| format!("{t}\npermit (principal,"));
+        let first = found.first().cloned();
+        assert_eq!(first.as_ref().and_then(|l| l.file.as_deref()), Some("policies/members/de-hd.cedar"));
+        assert!(first.as_ref().and_then(|l| l.line).is_some_and(|l| l > 1), "{found:?}");
+    }
+
+    #[test]
+    fn a_turtle_syntax_error_is_located() {
+        let found = with("vocab/diseases.ttl", |t| format!("{t}\n<a> <b> ."));
+        let first = found.first().cloned();
+        assert_eq!(first.as_ref().and_then(|l| l.file.as_deref()), Some("vocab/diseases.ttl"));
+        assert!(first.as_ref().and_then(|l| l.line).is_some_and(|l| l > 1), "{found:?}");
+        assert_eq!(first.map(|l| l.code), Some("fivesafes::bundle::rdf_syntax".to_owned()));
+    }
+
+    #[test]
+    fn a_validation_error_is_located_per_policy() {
+        let found =
+            with("policies/people.cedar", |t| t.replacen("principal.", "principal.noSuchAttribute || principal.", 1));
+        let first = found.first().cloned();
+        assert_eq!(first.as_ref().and_then(|l| l.file.as_deref()), Some("policies/people.cedar"), "{found:?}");
+        assert!(first.and_then(|l| l.line).is_some(), "{found:?}");
+    }
+}

@@ -35,6 +35,6 @@ pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
 pub use bundle::{Bundle, CedarSources, NamedText, SourceFile, SourceRole};
 pub use compiled::CompiledBundle;
 pub use decision::{BundleRef, DecideOptions, Decision, decide, decide_json, decide_json_checked, decision_schema};
-pub use error::{BundleError, RequestError};
+pub use error::{BundleError, Located, RequestError};
 pub use policy::Outcome;
 pub use request::{DecisionRequest, request_schema};
