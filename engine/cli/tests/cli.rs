@@ -132,3 +132,86 @@ fn help_documents_the_exit_codes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("10 deny") && text.contains("11 review") && text.contains("3 invalid"), "{text}");
 }
+
+/// A scratch directory under target/ for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = root().join("target").join("cli-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_wasm_engine_needs_an_artifact_and_keygen_never_overwrites() {
+    let out = fivesafes(&["decide", "--engine", "wasm", "examples/requests/01-allow-cardio-de.json"]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--artifact"));
+    let dir = scratch("keygen");
+    let prefix = dir.join("k").to_string_lossy().into_owned();
+    assert_eq!(code(&fivesafes(&["keygen", "--out", &prefix])), 0);
+    let again = fivesafes(&["keygen", "--out", &prefix]);
+    assert_eq!(code(&again), 3);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    let missing = fivesafes(&["build", "--out", &format!("{prefix}.fsb"), "--engine", "no/such/engine.wasm"]);
+    assert_eq!(code(&missing), 5, "{}", String::from_utf8_lossy(&missing.stderr));
+}
+
+/// Needs the engine component (`bash wasm/build.sh gateway`; the README's test command builds
+/// it first).
+#[test]
+fn a_signed_artifact_decides_as_natively_and_an_altered_one_is_refused() {
+    let dir = scratch("artifact");
+    let key = dir.join("release").to_string_lossy().into_owned();
+    let other = dir.join("other").to_string_lossy().into_owned();
+    let artifact = dir.join("example.fsb").to_string_lossy().into_owned();
+    assert_eq!(code(&fivesafes(&["keygen", "--out", &key])), 0);
+    assert_eq!(code(&fivesafes(&["keygen", "--out", &other])), 0);
+    let built = fivesafes(&["build", "--out", &artifact, "--sign", &format!("{key}.pem")]);
+    assert_eq!(code(&built), 0, "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(String::from_utf8_lossy(&built.stdout).contains("signed by ed25519:"));
+
+    let request = "examples/requests/01-allow-cardio-de.json";
+    let trusted = format!("{key}.pub.pem");
+    let wasm = fivesafes(&[
+        "decide",
+        "--engine",
+        "wasm",
+        "--artifact",
+        &artifact,
+        "--trust",
+        &trusted,
+        request,
+        "--format",
+        "json",
+    ]);
+    let native = fivesafes(&["decide", request, "--format", "json"]);
+    assert_eq!(code(&wasm), 0, "{}", String::from_utf8_lossy(&wasm.stderr));
+    assert_eq!(wasm.stdout, native.stdout);
+
+    let untrusted = fivesafes(&[
+        "decide",
+        "--engine",
+        "wasm",
+        "--artifact",
+        &artifact,
+        "--trust",
+        &format!("{other}.pub.pem"),
+        request,
+    ]);
+    assert_eq!(code(&untrusted), 4);
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not a trusted key"));
+
+    let mut bytes = std::fs::read(&artifact).unwrap();
+    // The first Cedar policy text is inside bundle.json, the first part after the manifest.
+    let at = bytes.windows(8).position(|w| w == b"permit (").unwrap();
+    bytes[at] = b'P';
+    let altered = dir.join("altered.fsb").to_string_lossy().into_owned();
+    std::fs::write(&altered, bytes).unwrap();
+    let refused = fivesafes(&["decide", "--engine", "wasm", "--artifact", &altered, "--trust", &trusted, request]);
+    assert_eq!(code(&refused), 4);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("altered"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -61,4 +61,7 @@ fn empty_reference() -> fivesafes_core::BundleRef {
     }
 }
 
+// Exported only when built for WebAssembly: the export names (`fivesafes:engine/...`) are not
+// symbols a native linker accepts, and natively the crate is only checked and tested.
+#[cfg(target_arch = "wasm32")]
 bindings::export!(Engine with_types_in bindings);
