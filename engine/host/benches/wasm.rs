@@ -56,6 +56,16 @@ fn bench(c: &mut Criterion) {
     });
     group
         .bench_function("wasmtime-signed-artifact", |b| b.iter(|| black_box(Sandbox::load(&bytes, &options).unwrap())));
+    group.bench_function("wasmtime-signed-artifact/read-and-verify", |b| {
+        b.iter(|| black_box(artifact::read(&bytes, &options.trusted_keys).unwrap()))
+    });
+    let read = artifact::read(&bytes, &options.trusted_keys).unwrap();
+    group.bench_function("wasmtime-signed-artifact/instantiate-and-load-bundle", |b| {
+        b.iter(|| black_box(Sandbox::from_artifact(read.clone(), options.limits).unwrap()))
+    });
+    // A gateway's bundle update: a new signed artifact with the engine it already runs.
+    let mut running = Sandbox::load(&bytes, &options).unwrap();
+    group.bench_function("wasmtime-reload-same-engine", |b| b.iter(|| running.reload(&bytes, &options).unwrap()));
     group.finish();
 }
 

@@ -146,8 +146,11 @@ pub struct Artifact {
     pub precompiled: Option<Vec<u8>>,
     /// The compiled bundle (JSON).
     pub bundle: String,
-    /// `sha256:` of the whole artifact file.
-    pub hash: String,
+    /// The artifact's identity: `sha256:` of its manifest, which binds every part by hash.
+    pub id: String,
+    /// Whether the engine parts were left unread because the reader already runs that engine
+    /// (see [`read_with`]): `engine` and `precompiled` are empty then.
+    pub engine_reused: bool,
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -210,6 +213,14 @@ pub fn build(contents: &Contents<'_>, key: Option<&SigningKey>) -> Result<Vec<u8
 /// Read an artifact and check it: the parts are exactly those the manifest lists, with its
 /// sizes and hashes, and the signature is accepted under `trusted` (see [`check_signature`]).
 pub fn read(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Artifact, HostError> {
+    read_with(bytes, trusted, None)
+}
+
+/// [`read`], for a host that already runs the engine whose `engine.wasm` has the hash
+/// `running_engine`: when the manifest names that same engine, the engine parts are neither
+/// hashed nor kept (the host never uses these bytes: it runs the engine it verified before),
+/// and [`Artifact::engine_reused`] says so. Every other check is made as in [`read`].
+pub fn read_with(bytes: &[u8], trusted: &[VerifyingKey], running_engine: Option<&str>) -> Result<Artifact, HostError> {
     let mut entries: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut archive = tar::Archive::new(bytes);
     for entry in archive.entries().map_err(|e| malformed(format!("not a tar archive: {e}")))? {
@@ -238,7 +249,16 @@ pub fn read(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Artifact, HostErro
     }
     let signature_file = entries.remove(SIGNATURE);
     let signature = check_signature(&manifest_bytes, signature_file.as_deref(), trusted)?;
+    let engine_reused = running_engine.is_some_and(|running| {
+        manifest.parts.iter().any(|p| p.name == ENGINE && p.sha256 == running) && entries.contains_key(ENGINE)
+    });
     for part in &manifest.parts {
+        if engine_reused && (part.name == ENGINE || part.name == PRECOMPILED) {
+            if !entries.contains_key(&part.name) {
+                return Err(HostError::Tampered { message: format!("part `{}` is missing", part.name) });
+            }
+            continue;
+        }
         let data = entries
             .get(&part.name)
             .ok_or_else(|| HostError::Tampered { message: format!("part `{}` is missing", part.name) })?;
@@ -251,10 +271,15 @@ pub fn read(bytes: &[u8], trusted: &[VerifyingKey]) -> Result<Artifact, HostErro
     if let Some(extra) = entries.keys().find(|name| !manifest.parts.iter().any(|p| &p.name == *name)) {
         return Err(HostError::Tampered { message: format!("part `{extra}` is not in the manifest") });
     }
-    let engine = entries.remove(ENGINE).ok_or_else(|| malformed(format!("no `{ENGINE}`")))?;
+    let mut engine = entries.remove(ENGINE).ok_or_else(|| malformed(format!("no `{ENGINE}`")))?;
+    let mut precompiled = entries.remove(PRECOMPILED);
+    if engine_reused {
+        engine = Vec::new();
+        precompiled = None;
+    }
     let bundle = entries.remove(BUNDLE).ok_or_else(|| malformed(format!("no `{BUNDLE}`")))?;
     let bundle = String::from_utf8(bundle).map_err(|_| malformed(format!("`{BUNDLE}` is not UTF-8")))?;
-    Ok(Artifact { signature, engine, precompiled: entries.remove(PRECOMPILED), bundle, hash: sha256(bytes), manifest })
+    Ok(Artifact { signature, engine, precompiled, bundle, id: sha256(&manifest_bytes), engine_reused, manifest })
 }
 
 /// The signature rules:

@@ -106,7 +106,9 @@ pub struct Sandbox {
     reference: BundleRef,
     signature: SignatureStatus,
     code: EngineCode,
-    artifact_hash: String,
+    artifact_id: String,
+    /// `sha256:` of the running engine component (as in manifests).
+    engine_hash: String,
     limits: Limits,
     live: Option<Live>,
 }
@@ -125,6 +127,18 @@ impl Sandbox {
 
     /// Prepare an already read and checked artifact.
     pub fn from_artifact(artifact: Artifact, limits: Limits) -> Result<Sandbox, HostError> {
+        if artifact.engine_reused {
+            return Err(HostError::Malformed {
+                message: "the artifact was read without its engine; reload it into the sandbox that runs it".into(),
+            });
+        }
+        let engine_hash = artifact
+            .manifest
+            .parts
+            .iter()
+            .find(|p| p.name == artifact::ENGINE)
+            .map(|p| p.sha256.clone())
+            .unwrap_or_default();
         let engine = Engine::new(&engine_config()).map_err(HostError::engine)?;
         let (component, code) = component(&engine, &artifact)?;
         let mut linker: Linker<State> = Linker::new(&engine);
@@ -138,12 +152,41 @@ impl Sandbox {
             reference: artifact.manifest.bundle,
             signature: artifact.signature,
             code,
-            artifact_hash: artifact.hash,
+            artifact_id: artifact.id,
+            engine_hash,
             limits,
             live: None,
         };
         sandbox.instantiate()?;
         Ok(sandbox)
+    }
+
+    /// Load another artifact in place of this one, atomically: on any failure this sandbox is
+    /// unchanged and keeps deciding with the bundle it had. When the new artifact carries the
+    /// engine this sandbox already runs (the usual case: a new bundle, the same engine), the
+    /// engine is not read, hashed or compiled again; only the manifest, its signature and the
+    /// bundle are checked, and the bundle is loaded into a fresh instance.
+    pub fn reload(&mut self, bytes: &[u8], options: &HostOptions) -> Result<(), HostError> {
+        let artifact = artifact::read_with(bytes, &options.trusted_keys, Some(&self.engine_hash))?;
+        if !artifact.engine_reused {
+            *self = Sandbox::from_artifact(artifact, options.limits)?;
+            return Ok(());
+        }
+        let mut next = Sandbox {
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            bundle: artifact.bundle,
+            reference: artifact.manifest.bundle,
+            signature: artifact.signature,
+            code: self.code,
+            artifact_id: artifact.id,
+            engine_hash: self.engine_hash.clone(),
+            limits: options.limits,
+            live: None,
+        };
+        next.instantiate()?;
+        *self = next;
+        Ok(())
     }
 
     fn instantiate(&mut self) -> Result<&mut Live, HostError> {
@@ -229,9 +272,9 @@ impl Sandbox {
         self.code
     }
 
-    /// `sha256:` of the artifact file.
-    pub fn artifact_hash(&self) -> &str {
-        &self.artifact_hash
+    /// The loaded artifact's identity: `sha256:` of its manifest.
+    pub fn artifact_id(&self) -> &str {
+        &self.artifact_id
     }
 
     /// Fuel the last call left unused (for measuring what a decision costs).

@@ -156,3 +156,27 @@ fn altered_or_untrusted_artifacts_are_refused() -> Result<()> {
     assert!(matches!(Sandbox::load(&signed, &options), Err(HostError::Signature { .. })));
     Ok(())
 }
+
+#[test]
+fn reloading_swaps_bundles_atomically_and_reuses_the_engine() -> Result<()> {
+    let signed = artifact_bytes(true, true)?;
+    let mut host = Sandbox::load(&signed, &trusted()?)?;
+    let (_, request) = requests()?.into_iter().next().ok_or("no requests")?;
+    let native = decide_json(&fixture().bundle, &request, DecideOptions::default()).to_json();
+    let id = host.artifact_id().to_owned();
+    // The same engine: reloaded without reading it again, deciding as before.
+    host.reload(&signed, &trusted()?)?;
+    assert_eq!(host.artifact_id(), id);
+    assert_eq!(host.decide(&request, false), native);
+    // A bundle part altered: refused, and the loaded bundle keeps deciding.
+    let at = signed.windows(8).position(|w| w == b"permit (").ok_or("policy text")?;
+    let mut altered = signed.clone();
+    if let Some(b) = altered.get_mut(at) {
+        *b = b'P';
+    }
+    assert!(matches!(host.reload(&altered, &trusted()?), Err(HostError::Tampered { .. })));
+    // Unsigned while keys are configured: refused too.
+    assert!(matches!(host.reload(&artifact_bytes(false, true)?, &trusted()?), Err(HostError::Signature { .. })));
+    assert_eq!(host.decide(&request, false), native, "the old bundle still decides");
+    Ok(())
+}
