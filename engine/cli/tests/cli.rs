@@ -156,6 +156,13 @@ fn the_wasm_engine_needs_an_artifact_and_keygen_never_overwrites() {
     assert_eq!(code(&missing), 5, "{}", String::from_utf8_lossy(&missing.stderr));
 }
 
+/// `fivesafes decide --engine wasm --artifact ARTIFACT --trust KEY ARGS...`.
+fn through_wasm(artifact: &str, key: &str, args: &[&str]) -> Output {
+    let mut all = vec!["decide", "--engine", "wasm", "--artifact", artifact, "--trust", key];
+    all.extend_from_slice(args);
+    fivesafes(&all)
+}
+
 /// Needs the engine component (`bash wasm/build.sh gateway`; the README's test command builds
 /// it first).
 #[test]
@@ -172,32 +179,12 @@ fn a_signed_artifact_decides_as_natively_and_an_altered_one_is_refused() {
 
     let request = "examples/requests/01-allow-cardio-de.json";
     let trusted = format!("{key}.pub.pem");
-    let wasm = fivesafes(&[
-        "decide",
-        "--engine",
-        "wasm",
-        "--artifact",
-        &artifact,
-        "--trust",
-        &trusted,
-        request,
-        "--format",
-        "json",
-    ]);
+    let wasm = through_wasm(&artifact, &trusted, &[request, "--format", "json"]);
     let native = fivesafes(&["decide", request, "--format", "json"]);
     assert_eq!(code(&wasm), 0, "{}", String::from_utf8_lossy(&wasm.stderr));
     assert_eq!(wasm.stdout, native.stdout);
 
-    let untrusted = fivesafes(&[
-        "decide",
-        "--engine",
-        "wasm",
-        "--artifact",
-        &artifact,
-        "--trust",
-        &format!("{other}.pub.pem"),
-        request,
-    ]);
+    let untrusted = through_wasm(&artifact, &format!("{other}.pub.pem"), &[request]);
     assert_eq!(code(&untrusted), 4);
     assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not a trusted key"));
 
@@ -207,7 +194,7 @@ fn a_signed_artifact_decides_as_natively_and_an_altered_one_is_refused() {
     bytes[at] = b'P';
     let altered = dir.join("altered.fsb").to_string_lossy().into_owned();
     std::fs::write(&altered, bytes).unwrap();
-    let refused = fivesafes(&["decide", "--engine", "wasm", "--artifact", &altered, "--trust", &trusted, request]);
+    let refused = through_wasm(&altered, &trusted, &[request]);
     assert_eq!(code(&refused), 4);
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("altered"),
