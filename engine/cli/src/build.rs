@@ -102,6 +102,60 @@ pub fn run(args: &Args) -> Exit {
     Exit::Allow
 }
 
+/// Arguments of `fivesafes inspect`.
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    /// The artifact.
+    artifact: PathBuf,
+    /// A trusted public key (SPKI PEM); repeatable. With any, the artifact must be signed by
+    /// one of them.
+    #[arg(long)]
+    trust: Vec<PathBuf>,
+}
+
+/// Run `fivesafes inspect`: check an artifact as a host would (every part against the
+/// manifest, the signature against the trusted keys) and say what it holds.
+pub fn inspect(args: &InspectArgs) -> Exit {
+    let mut trusted = Vec::new();
+    for path in &args.trust {
+        match crate::sources::read(path) {
+            Ok(pem) => match keys::read_public(&pem) {
+                Ok(k) => trusted.push(k),
+                Err(e) => return crate::fail(e, Exit::InvalidInput),
+            },
+            Err(e) => return crate::fail(e, Exit::CannotRead),
+        }
+    }
+    let bytes = match read_bytes(&args.artifact) {
+        Ok(b) => b,
+        Err(exit) => return exit,
+    };
+    let artifact = match artifact::read(&bytes, &trusted) {
+        Ok(a) => a,
+        Err(e) => return crate::fail(e, Exit::InvalidBundle),
+    };
+    let m = &artifact.manifest;
+    crate::outln!("{}: {} ({})", args.artifact.display(), m.format, m.created_by);
+    crate::outln!("  id         {}", artifact.id);
+    crate::outln!(
+        "  bundle     {} {} (blueprint {})",
+        m.bundle.federation,
+        m.bundle.version,
+        m.bundle.blueprint_version
+    );
+    crate::outln!("  hash       {}", m.bundle.hash);
+    crate::outln!("  interface  {}", m.interface);
+    if let Some(p) = &m.precompiled_for {
+        crate::outln!("  precompiled for {p}");
+    }
+    for part in &m.parts {
+        crate::outln!("  part       {:<14} {:>10} bytes  {}", part.name, part.size, part.sha256);
+    }
+    crate::outln!("  signature  {}", artifact.signature);
+    crate::outln!("every part matches the manifest");
+    Exit::Allow
+}
+
 /// Arguments of `fivesafes keygen`.
 #[derive(clap::Args)]
 pub struct KeygenArgs {

@@ -55,6 +55,8 @@ enum Command {
     Schema(schema::Args),
     /// Build a gateway artifact: the engine component plus the compiled bundle, signed.
     Build(build::Args),
+    /// Check a gateway artifact as a host would and say what it holds.
+    Inspect(build::InspectArgs),
     /// Make an ed25519 key pair for signing artifacts.
     Keygen(build::KeygenArgs),
 }
@@ -66,6 +68,7 @@ fn main() -> std::process::ExitCode {
         Command::Duo { command } => duo_match::run(&command),
         Command::Schema(args) => schema::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Inspect(args) => build::inspect(&args),
         Command::Keygen(args) => build::keygen(&args),
     };
     exit.code()

@@ -184,6 +184,11 @@ fn a_signed_artifact_decides_as_natively_and_an_altered_one_is_refused() {
     assert_eq!(code(&wasm), 0, "{}", String::from_utf8_lossy(&wasm.stderr));
     assert_eq!(wasm.stdout, native.stdout);
 
+    let inspected = fivesafes(&["inspect", &artifact, "--trust", &trusted]);
+    assert_eq!(code(&inspected), 0, "{}", String::from_utf8_lossy(&inspected.stderr));
+    let listing = String::from_utf8_lossy(&inspected.stdout);
+    assert!(listing.contains("signed by trusted key ed25519:") && listing.contains("engine.wasm"), "{listing}");
+
     let untrusted = through_wasm(&artifact, &format!("{other}.pub.pem"), &[request]);
     assert_eq!(code(&untrusted), 4);
     assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not a trusted key"));
@@ -195,6 +200,7 @@ fn a_signed_artifact_decides_as_natively_and_an_altered_one_is_refused() {
     let altered = dir.join("altered.fsb").to_string_lossy().into_owned();
     std::fs::write(&altered, bytes).unwrap();
     let refused = through_wasm(&altered, &trusted, &[request]);
+    assert_eq!(code(&fivesafes(&["inspect", &altered])), 4, "altered is refused even with no keys");
     assert_eq!(code(&refused), 4);
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("altered"),
