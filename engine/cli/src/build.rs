@@ -73,7 +73,10 @@ pub fn run(args: &Args) -> Exit {
             Err(e) => return crate::fail(e, Exit::InvalidInput),
         }
     };
-    let compiled = bundle.to_compiled_json();
+    let compiled = match bundle.to_compiled_json() {
+        Ok(c) => c,
+        Err(e) => return crate::fail(e, Exit::InvalidBundle),
+    };
     let contents = Contents {
         engine: &engine,
         precompiled: precompiled.as_deref().map(|c| (c, sandbox::precompiled_for())),
@@ -134,9 +137,9 @@ pub fn inspect(args: &InspectArgs) -> Exit {
         Ok(a) => a,
         Err(e) => return crate::fail(e, Exit::InvalidBundle),
     };
-    let m = &artifact.manifest;
+    let m = artifact.manifest();
     crate::outln!("{}: {} ({})", args.artifact.display(), m.format, m.created_by);
-    crate::outln!("  id         {}", artifact.id);
+    crate::outln!("  id         {}", artifact.id());
     crate::outln!(
         "  bundle     {} {} (blueprint {})",
         m.bundle.federation,
@@ -151,7 +154,7 @@ pub fn inspect(args: &InspectArgs) -> Exit {
     for part in &m.parts {
         crate::outln!("  part       {:<14} {:>10} bytes  {}", part.name, part.size, part.sha256);
     }
-    crate::outln!("  signature  {}", artifact.signature);
+    crate::outln!("  signature  {}", artifact.signature());
     crate::outln!("every part matches the manifest");
     Exit::Allow
 }
@@ -170,15 +173,17 @@ pub fn keygen(args: &KeygenArgs) -> Exit {
         Ok(pair) => pair,
         Err(e) => return crate::fail(e, Exit::InvalidInput),
     };
-    let private_path = args.out.with_extension("pem");
-    let public_path = args.out.with_extension("pub.pem");
+    // Appended, not `with_extension`: a prefix such as `team.v1` keeps its dot.
+    let private_path = PathBuf::from(format!("{}.pem", args.out.display()));
+    let public_path = PathBuf::from(format!("{}.pub.pem", args.out.display()));
     for path in [&private_path, &public_path] {
         if path.exists() {
             eprintln!("error: `{}` exists; keygen never overwrites a key", path.display());
             return Exit::InvalidInput;
         }
     }
-    if let Err(e) = write_private(&private_path, &private).and_then(|()| std::fs::write(&public_path, &public)) {
+    let written = write_new(&private_path, &private, 0o600).and_then(|()| write_new(&public_path, &public, 0o644));
+    if let Err(e) = written {
         eprintln!("error: cannot write the keys: {e}");
         return Exit::CannotRead;
     }
@@ -190,12 +195,14 @@ pub fn keygen(args: &KeygenArgs) -> Exit {
     Exit::Allow
 }
 
-/// Write a private key readable by its owner only.
-fn write_private(path: &Path, pem: &str) -> std::io::Result<()> {
+/// Write a new file (never over an existing one) with the given Unix mode.
+fn write_new(path: &Path, pem: &str, mode: u32) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     options.open(path)?.write_all(pem.as_bytes())
 }

@@ -43,7 +43,7 @@ pub struct Args {
     artifact: Option<PathBuf>,
     /// A trusted public key (SPKI PEM); repeatable. With any, the artifact must be signed by
     /// one of them.
-    #[arg(long)]
+    #[arg(long, requires = "artifact")]
     trust: Vec<PathBuf>,
     /// Evaluate every member as a possible site ("where could this run?").
     #[arg(long)]

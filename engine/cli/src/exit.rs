@@ -15,7 +15,7 @@ pub enum Exit {
     InvalidInput,
     /// The bundle is invalid.
     InvalidBundle,
-    /// A file could not be read.
+    /// A file could not be read or written.
     CannotRead,
 }
 

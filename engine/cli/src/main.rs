@@ -34,7 +34,8 @@ use exit::Exit;
 /// Five Safes decisions for federated Trusted Research Environments.
 ///
 /// Exit codes: 0 allow (or APPROVE); 10 deny (or DENY); 11 review (or ABSTAIN); 2 bad usage;
-/// 3 invalid request or input; 4 invalid bundle; 5 a file could not be read.
+/// 3 invalid request or input; 4 invalid bundle or artifact (malformed, altered, untrusted);
+/// 5 a file could not be read or written.
 #[derive(Parser)]
 #[command(name = "fivesafes", version, about, long_about)]
 struct Cli {

@@ -30,6 +30,13 @@ pub fn decide(artifact: &Path, trust: &[PathBuf], request: &str, all_members: bo
         Ok(s) => s,
         Err(exit) => return exit,
     };
+    if !sandbox.signature().is_verified() {
+        eprintln!(
+            "warning: `{}` is {}; pass --trust KEY to require a trusted signature",
+            artifact.display(),
+            sandbox.signature()
+        );
+    }
     let json = match sandbox.try_decide(request, all_members) {
         Ok(json) => json,
         Err(stopped) => {

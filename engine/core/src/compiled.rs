@@ -49,9 +49,13 @@ impl Bundle {
     }
 
     /// The compiled bundle as JSON (deterministic: same bundle, same bytes).
-    pub fn to_compiled_json(&self) -> String {
+    pub fn to_compiled_json(&self) -> Result<String, BundleError> {
         // Every map in the compiled form is ordered, so the text is stable.
-        serde_json::to_string(&self.compiled()).unwrap_or_default()
+        serde_json::to_string(&self.compiled()).map_err(|e| BundleError::Compiled {
+            message: format!("cannot be written: {e}"),
+            line: 0,
+            column: 0,
+        })
     }
 
     /// Load a compiled bundle. No RDF is parsed; the Cedar files are parsed and validated as
@@ -85,9 +89,9 @@ mod tests {
     #[test]
     fn a_compiled_bundle_decides_as_its_sources_do() -> Result<(), Box<dyn std::error::Error>> {
         let native = Bundle::load(&embedded::default_sources())?;
-        let json = native.to_compiled_json();
+        let json = native.to_compiled_json()?;
         let compiled = Bundle::from_compiled_json(&json)?;
-        assert_eq!(compiled.to_compiled_json(), json, "compiling is stable");
+        assert_eq!(compiled.to_compiled_json()?, json, "compiling is stable");
         assert_eq!(compiled.hash, native.hash);
         let request = include_str!("../../../examples/requests/01-allow-cardio-de.json");
         for all_members in [false, true] {
@@ -103,7 +107,7 @@ mod tests {
     #[test]
     fn a_compiled_bundle_of_another_format_is_refused() -> Result<(), Box<dyn std::error::Error>> {
         let native = Bundle::load(&embedded::default_sources())?;
-        let json = native.to_compiled_json().replacen(super::FORMAT, "fivesafes-compiled-bundle/0", 1);
+        let json = native.to_compiled_json()?.replacen(super::FORMAT, "fivesafes-compiled-bundle/0", 1);
         let err = Bundle::from_compiled_json(&json).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("fivesafes-compiled-bundle/0"), "{err}");
         let err = Bundle::from_compiled_json("{\"format\": 1").err().map(|e| e.to_string()).unwrap_or_default();

@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
     let engine = std::fs::read(root().join("target/wasm32-wasip2/release/fivesafes_gateway.wasm"))
         .expect("the engine component: bash wasm/build.sh gateway");
     let bundle = Bundle::load(&embedded::default_sources()).unwrap();
-    let compiled = bundle.to_compiled_json();
+    let compiled = bundle.to_compiled_json().unwrap();
     let (private, public) = keys::generate().unwrap();
     let key = keys::read_private(&private).unwrap();
     let precompiled = sandbox::precompile(&engine).unwrap();

@@ -133,24 +133,51 @@ pub struct Contents<'a> {
     pub reference: BundleRef,
 }
 
-/// A read and checked artifact.
+/// A read and checked artifact. Only [`read`] and [`read_with`] make one, so holding an
+/// `Artifact` means its checks passed: its fields are not writable from outside this crate
+/// (the sandbox trusts `signature` when it decides whether precompiled code may run).
 #[derive(Debug, Clone)]
 pub struct Artifact {
+    pub(crate) manifest: Manifest,
+    pub(crate) signature: SignatureStatus,
+    pub(crate) engine: Vec<u8>,
+    pub(crate) precompiled: Option<Vec<u8>>,
+    pub(crate) bundle: String,
+    pub(crate) id: String,
+    pub(crate) engine_reused: bool,
+}
+
+impl Artifact {
     /// Its manifest.
-    pub manifest: Manifest,
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
     /// What the signature check found.
-    pub signature: SignatureStatus,
-    /// The engine component.
-    pub engine: Vec<u8>,
-    /// The engine precompiled, when present.
-    pub precompiled: Option<Vec<u8>>,
-    /// The compiled bundle (JSON).
-    pub bundle: String,
+    pub fn signature(&self) -> &SignatureStatus {
+        &self.signature
+    }
+
     /// The artifact's identity: `sha256:` of its manifest, which binds every part by hash.
-    pub id: String,
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The compiled bundle (JSON).
+    pub fn bundle(&self) -> &str {
+        &self.bundle
+    }
+
     /// Whether the engine parts were left unread because the reader already runs that engine
-    /// (see [`read_with`]): `engine` and `precompiled` are empty then.
-    pub engine_reused: bool,
+    /// (see [`read_with`]).
+    pub fn engine_reused(&self) -> bool {
+        self.engine_reused
+    }
+
+    /// `sha256:` of a part, as the manifest records it.
+    pub fn part_hash(&self, name: &str) -> Option<&str> {
+        self.manifest.parts.iter().find(|p| p.name == name).map(|p| p.sha256.as_str())
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -247,6 +274,7 @@ pub fn read_with(bytes: &[u8], trusted: &[VerifyingKey], running_engine: Option<
     if manifest.interface != INTERFACE {
         return Err(malformed(format!("the engine exports `{}`, this host calls `{INTERFACE}`", manifest.interface)));
     }
+    check_parts(&manifest)?;
     let signature_file = entries.remove(SIGNATURE);
     let signature = check_signature(&manifest_bytes, signature_file.as_deref(), trusted)?;
     let engine_reused = running_engine.is_some_and(|running| {
@@ -280,6 +308,19 @@ pub fn read_with(bytes: &[u8], trusted: &[VerifyingKey], running_engine: Option<
     let bundle = entries.remove(BUNDLE).ok_or_else(|| malformed(format!("no `{BUNDLE}`")))?;
     let bundle = String::from_utf8(bundle).map_err(|_| malformed(format!("`{BUNDLE}` is not UTF-8")))?;
     Ok(Artifact { signature, engine, precompiled, bundle, id: sha256(&manifest_bytes), engine_reused, manifest })
+}
+
+/// The manifest lists exactly the bundle and the engine, plus the precompiled engine exactly
+/// when it says what that was compiled for; no name twice.
+fn check_parts(manifest: &Manifest) -> Result<(), HostError> {
+    let mut names: Vec<&str> = manifest.parts.iter().map(|p| p.name.as_str()).collect();
+    names.sort_unstable();
+    let expected: &[&str] =
+        if manifest.precompiled_for.is_some() { &[BUNDLE, PRECOMPILED, ENGINE] } else { &[BUNDLE, ENGINE] };
+    if names != expected {
+        return Err(malformed(format!("the manifest lists the parts {names:?}; expected {expected:?}")));
+    }
+    Ok(())
 }
 
 /// The signature rules:
@@ -393,6 +434,60 @@ mod tests {
         let (_, other) = key()?;
         let signed = sample(Some(&signing))?;
         assert!(matches!(read(&signed, &[other]), Err(HostError::Signature { .. })));
+        Ok(())
+    }
+
+    /// An artifact whose manifest lists `parts`, signed, holding `files`.
+    fn crafted(parts: Vec<Part>, files: &[(&str, &[u8])], key: &SigningKey) -> Result<Vec<u8>, HostError> {
+        let manifest = Manifest {
+            format: FORMAT.to_owned(),
+            created_by: "test".to_owned(),
+            interface: INTERFACE.to_owned(),
+            bundle: reference(),
+            precompiled_for: None,
+            parts,
+        };
+        let bytes = serde_json::to_vec(&manifest).map_err(|e| malformed(e.to_string()))?;
+        let sig = SignatureFile {
+            algorithm: "ed25519".to_owned(),
+            key_id: keys::key_id(&key.verifying_key()),
+            public_key: hex::encode(key.verifying_key().as_bytes()),
+            signature: hex::encode(key.sign(&bytes).to_bytes()),
+        };
+        let sig = serde_json::to_vec(&sig).map_err(|e| malformed(e.to_string()))?;
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut all: Vec<(&str, &[u8])> = vec![(MANIFEST, &bytes), (SIGNATURE, &sig)];
+        all.extend_from_slice(files);
+        for (name, data) in all {
+            let mut header = tar::Header::new_ustar();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            tar.append_data(&mut header, name, data).map_err(|e| malformed(e.to_string()))?;
+        }
+        tar.into_inner().map_err(|e| malformed(e.to_string()))
+    }
+
+    #[test]
+    fn a_manifest_must_list_exactly_the_parts() -> Result<(), HostError> {
+        let (signing, verifying) = key()?;
+        let part =
+            |name: &str, data: &[u8]| Part { name: name.to_owned(), size: data.len() as u64, sha256: sha256(data) };
+        let (engine, bundle) = (b"\0asm engine".as_slice(), b"{}".as_slice());
+        let good =
+            crafted(vec![part(BUNDLE, bundle), part(ENGINE, engine)], &[(BUNDLE, bundle), (ENGINE, engine)], &signing)?;
+        assert!(read(&good, &[verifying])?.signature.is_verified());
+        // The engine listed twice, once with another hash: refused, whatever the reader runs.
+        let twice = crafted(
+            vec![part(BUNDLE, bundle), part(ENGINE, engine), part(ENGINE, b"other")],
+            &[(BUNDLE, bundle), (ENGINE, engine)],
+            &signing,
+        )?;
+        assert!(matches!(read(&twice, &[verifying]), Err(HostError::Malformed { .. })));
+        let running = sha256(b"other");
+        assert!(matches!(read_with(&twice, &[verifying], Some(&running)), Err(HostError::Malformed { .. })));
+        // No engine listed.
+        let none = crafted(vec![part(BUNDLE, bundle)], &[(BUNDLE, bundle)], &signing)?;
+        assert!(matches!(read(&none, &[verifying]), Err(HostError::Malformed { .. })));
         Ok(())
     }
 

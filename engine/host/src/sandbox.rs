@@ -109,9 +109,17 @@ pub struct Sandbox {
     artifact_id: String,
     /// `sha256:` of the running engine component (as in manifests).
     engine_hash: String,
+    /// `sha256:` of the precompiled engine, when that is what runs.
+    precompiled_hash: Option<String>,
     limits: Limits,
     live: Option<Live>,
 }
+
+/// Limits on the component's own structure (the engine has one memory and a few tables).
+const MAX_MEMORIES: usize = 4;
+const MAX_TABLES: usize = 16;
+const MAX_INSTANCES: usize = 16;
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// Bytes of the engine's standard error kept for error messages.
 const STDERR_CAPACITY: usize = 64 * 1024;
@@ -133,14 +141,14 @@ impl Sandbox {
             });
         }
         let engine_hash = artifact
-            .manifest
-            .parts
-            .iter()
-            .find(|p| p.name == artifact::ENGINE)
-            .map(|p| p.sha256.clone())
-            .unwrap_or_default();
+            .part_hash(artifact::ENGINE)
+            .ok_or_else(|| HostError::Malformed { message: "the manifest lists no engine".into() })?
+            .to_owned();
         let engine = Engine::new(&engine_config()).map_err(HostError::engine)?;
         let (component, code) = component(&engine, &artifact)?;
+        let precompiled_hash = (code == EngineCode::Precompiled)
+            .then(|| artifact.part_hash(artifact::PRECOMPILED).map(str::to_owned))
+            .flatten();
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(HostError::engine)?;
         let pre = linker.instantiate_pre(&component).map_err(HostError::engine)?;
@@ -152,6 +160,7 @@ impl Sandbox {
             reference: artifact.manifest.bundle,
             signature: artifact.signature,
             code,
+            precompiled_hash,
             artifact_id: artifact.id,
             engine_hash,
             limits,
@@ -168,7 +177,17 @@ impl Sandbox {
     /// bundle are checked, and the bundle is loaded into a fresh instance.
     pub fn reload(&mut self, bytes: &[u8], options: &HostOptions) -> Result<(), HostError> {
         let artifact = artifact::read_with(bytes, &options.trusted_keys, Some(&self.engine_hash))?;
-        if !artifact.engine_reused {
+        // Precompiled code keeps running only for an artifact that a trusted key signed and
+        // that carries the very same precompiled engine; otherwise load it afresh.
+        let code_still_trusted = match &self.precompiled_hash {
+            None => true,
+            Some(running) => {
+                artifact.signature.is_verified() && artifact.part_hash(artifact::PRECOMPILED) == Some(running.as_str())
+            }
+        };
+        if !artifact.engine_reused || !code_still_trusted {
+            let artifact =
+                if artifact.engine_reused { artifact::read(bytes, &options.trusted_keys)? } else { artifact };
             *self = Sandbox::from_artifact(artifact, options.limits)?;
             return Ok(());
         }
@@ -181,6 +200,7 @@ impl Sandbox {
             code: self.code,
             artifact_id: artifact.id,
             engine_hash: self.engine_hash.clone(),
+            precompiled_hash: self.precompiled_hash.clone(),
             limits: options.limits,
             live: None,
         };
@@ -195,8 +215,16 @@ impl Sandbox {
             None => {
                 let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
                 let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
-                let limits =
-                    StoreLimitsBuilder::new().memory_size(self.limits.memory_bytes).trap_on_grow_failure(true).build();
+                // The cap holds for the whole component: few memories, tables and instances
+                // (the engine needs one memory), each memory under the cap.
+                let limits = StoreLimitsBuilder::new()
+                    .memory_size(self.limits.memory_bytes)
+                    .memories(MAX_MEMORIES)
+                    .tables(MAX_TABLES)
+                    .instances(MAX_INSTANCES)
+                    .table_elements(MAX_TABLE_ELEMENTS)
+                    .trap_on_grow_failure(true)
+                    .build();
                 let mut store = Store::new(&self.engine, State { wasi, table: ResourceTable::new(), limits });
                 store.limiter(|s| &mut s.limits);
                 store.set_fuel(self.limits.fuel).map_err(HostError::engine)?;
@@ -205,7 +233,14 @@ impl Sandbox {
                     .fivesafes_engine_decider()
                     .call_load(&mut store, &self.bundle)
                     .map_err(|trap| HostError::engine(trapped(&trap, &stderr)))?;
-                loaded.map_err(|message| HostError::Bundle { message })?;
+                let loaded = loaded.map_err(|message| HostError::Bundle { message })?;
+                // The bundle must be the one the manifest names (and the signature covers).
+                let named: Option<BundleRef> = serde_json::from_str(&loaded).ok();
+                if named.as_ref() != Some(&self.reference) {
+                    return Err(HostError::Tampered {
+                        message: format!("the manifest names bundle {:?}, the engine loaded {loaded}", self.reference),
+                    });
+                }
                 Live { store, gateway, stderr }
             }
         };
@@ -230,8 +265,14 @@ impl Sandbox {
     /// Decide a request (JSON text). Always a decision, as JSON text: a request the engine
     /// cannot read, or a call that runs out of fuel or memory, is a deny naming the error.
     pub fn decide(&mut self, request: &str, all_members: bool) -> String {
-        self.try_decide(request, all_members)
-            .unwrap_or_else(|message| Decision::failed_under(self.reference.clone(), None, message).to_json())
+        let answer = self.try_decide(request, all_members).and_then(|json| {
+            // Never pass on what is not a decision: an unreadable answer is a deny too.
+            match serde_json::from_str::<Decision>(&json) {
+                Ok(_) => Ok(json),
+                Err(e) => Err(format!("the engine's answer is not a decision: {e}")),
+            }
+        });
+        answer.unwrap_or_else(|message| Decision::failed_under(self.reference.clone(), None, message).to_json())
     }
 
     /// Decide a request: the engine's decision (JSON text), or why the engine stopped

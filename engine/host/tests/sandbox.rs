@@ -49,7 +49,7 @@ fn fixture() -> &'static Fixture {
 fn artifact_bytes(signed: bool, precompiled: bool) -> Result<Vec<u8>> {
     let f = fixture();
     let key = if signed { Some(keys::read_private(&f.private)?) } else { None };
-    let compiled = f.bundle.to_compiled_json();
+    let compiled = f.bundle.to_compiled_json()?;
     let contents = Contents {
         engine: &f.engine,
         precompiled: precompiled.then(|| (f.precompiled.as_slice(), sandbox::precompiled_for())),
@@ -178,5 +178,11 @@ fn reloading_swaps_bundles_atomically_and_reuses_the_engine() -> Result<()> {
     // Unsigned while keys are configured: refused too.
     assert!(matches!(host.reload(&artifact_bytes(false, true)?, &trusted()?), Err(HostError::Signature { .. })));
     assert_eq!(host.decide(&request, false), native, "the old bundle still decides");
+    // Precompiled code keeps running only under a trusted signature: an unsigned artifact with
+    // the same engine, accepted by a host without keys, is loaded afresh and compiled.
+    assert_eq!(host.code(), EngineCode::Precompiled);
+    host.reload(&artifact_bytes(false, true)?, &HostOptions::default())?;
+    assert_eq!(host.code(), EngineCode::Compiled);
+    assert_eq!(host.decide(&request, false), native);
     Ok(())
 }

@@ -101,8 +101,8 @@ impl Engine {
     }
 
     /// The bundle compiled (JSON), for loading later with `fromCompiled`.
-    pub fn compiled(&self) -> String {
-        self.bundle.to_compiled_json()
+    pub fn compiled(&self) -> Result<String, JsError> {
+        self.bundle.to_compiled_json().map_err(|e| bundle_error(&e))
     }
 }
 
