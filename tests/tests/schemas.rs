@@ -34,6 +34,11 @@ fn decision_schema_is_published() {
 }
 
 #[test]
+fn validation_schema_is_published() {
+    check("validation.schema.json", fivesafes_core::validation_schema());
+}
+
+#[test]
 fn schema_errors_name_the_json_path() {
     let text = r#"{"time": "2026-11-22", "action": "analyse", "researcher": {"id": "x", "location": "germany"},
         "project": {"id": "p", "purpose": {}, "start": "2026-01-01", "end": "2027-01-01"}, "datasets": []}"#;

@@ -26,6 +26,7 @@ mod exit;
 mod render;
 mod schema;
 mod sources;
+mod validate;
 mod wasm;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Command {
         #[command(subcommand)]
         command: duo_match::Command,
     },
+    /// Check a bundle: syntax, Cedar strict validation, blueprint and vocabulary consistency.
+    Validate(validate::Args),
     /// Print a published JSON Schema (request or decision).
     Schema(schema::Args),
     /// Build a gateway artifact: the engine component plus the compiled bundle, signed.
@@ -67,6 +70,7 @@ fn main() -> std::process::ExitCode {
     let exit = match cli.command {
         Command::Decide(args) => decide::run(&args),
         Command::Duo { command } => duo_match::run(&command),
+        Command::Validate(args) => validate::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Inspect(args) => build::inspect(&args),

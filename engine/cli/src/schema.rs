@@ -9,6 +9,8 @@ pub enum Which {
     Request,
     /// The decision.
     Decision,
+    /// The report of `fivesafes validate --format json`.
+    Validation,
 }
 
 /// Arguments of `fivesafes schema`.
@@ -24,6 +26,7 @@ pub fn run(args: &Args) -> Exit {
     let value = match args.which {
         Which::Request => fivesafes_core::request_schema(),
         Which::Decision => fivesafes_core::decision_schema(),
+        Which::Validation => fivesafes_core::validation_schema(),
     };
     crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow

@@ -39,14 +39,27 @@ fn sorted_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
 
 /// Load the bundle: baseline + (DIR or the example federation) + extra vocabularies.
 pub fn load_bundle(dir: Option<&Path>, vocab: &[PathBuf]) -> Result<Bundle, Exit> {
-    let files = collect(dir, vocab).map_err(|e| crate::fail(e, Exit::CannotRead))?;
+    let files = collect(None, dir, vocab).map_err(|e| crate::fail(e, Exit::CannotRead))?;
     Bundle::load(&files).map_err(|e: BundleError| crate::fail(e, Exit::InvalidBundle))
 }
 
-fn collect(dir: Option<&Path>, vocab: &[PathBuf]) -> Result<Vec<SourceFile>, ReadError> {
-    let mut files = embedded::baseline();
+/// The files of a layout, read from under `root` (names stay relative, as when embedded).
+fn read_layout(root: &Path, layout: Vec<(SourceRole, &'static str)>) -> Result<Vec<SourceFile>, ReadError> {
+    layout.into_iter().map(|(role, name)| Ok(SourceFile::new(role, name, read(&root.join(name))?))).collect()
+}
+
+/// The source files of the bundle: the baseline (embedded, or read from a checkout of the
+/// repository layout at `baseline`) + (DIR or the example federation) + extra vocabularies.
+pub fn collect(baseline: Option<&Path>, dir: Option<&Path>, vocab: &[PathBuf]) -> Result<Vec<SourceFile>, ReadError> {
+    let mut files = match baseline {
+        Some(root) => read_layout(root, embedded::baseline_layout())?,
+        None => embedded::baseline(),
+    };
     match dir {
-        None => files.extend(embedded::example_federation()),
+        None => match baseline {
+            Some(root) => files.extend(read_layout(root, embedded::example_federation_layout())?),
+            None => files.extend(embedded::example_federation()),
+        },
         Some(dir) => {
             for p in sorted_files(dir)?.into_iter().filter(|p| rdf_file(p)) {
                 files.push(SourceFile::new(SourceRole::Federation, p.display().to_string(), read(&p)?));

@@ -187,13 +187,19 @@ impl Bundle {
         let baseline: Vec<NamedText> =
             files.iter().filter(|f| f.role == SourceRole::BaselinePolicy).map(NamedText::of).collect();
         let mut locals = BTreeMap::new();
+        let mut missing = Vec::new();
         for m in federation.members.values() {
             let Some(file) = &m.local_policy else { continue };
-            let source =
-                files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file).ok_or_else(|| {
-                    BundleError::MissingFile { file: format!("members/{file} (local policy of `{}`)", m.id) }
-                })?;
-            locals.insert(m.id.clone(), NamedText::of(source));
+            match files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file) {
+                Some(source) => {
+                    locals.insert(m.id.clone(), NamedText::of(source));
+                }
+                None => missing
+                    .push(BundleError::MissingFile { file: format!("members/{file} (local policy of `{}`)", m.id) }),
+            }
+        }
+        if let Some(e) = BundleError::from_several(missing) {
+            return Err(e);
         }
         let cedar = CedarSources { schema: NamedText::of(schema), baseline, locals };
         Bundle::assemble(vocab, blueprint, federation, cedar, hash(files))

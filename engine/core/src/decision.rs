@@ -217,12 +217,69 @@ pub fn decide_json_checked(bundle: &Bundle, text: &str, options: DecideOptions) 
 
 /// Decide a parsed request.
 pub fn decide(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) -> Result<Decision, RequestError> {
+    decide_inner(bundle, req, options, None)
+}
+
+/// What a decision evaluated: every policy that Cedar evaluated, and whether it held. Counted
+/// from the Cedar calls themselves, so coverage built on it is exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// Policies that held at least once (a permit that permitted, a forbid that fired).
+    pub held: BTreeSet<String>,
+    /// Policies that were evaluated at least once and did not hold.
+    pub not_held: BTreeSet<String>,
+    /// Policies whose evaluation failed at least once.
+    pub errored: BTreeSet<String>,
+}
+
+impl Trace {
+    /// Fold another trace into this one.
+    pub fn merge(&mut self, other: &Trace) {
+        self.held.extend(other.held.iter().cloned());
+        self.not_held.extend(other.not_held.iter().cloned());
+        self.errored.extend(other.errored.iter().cloned());
+    }
+
+    fn record(&mut self, set: &PolicySet, fired: &Fired) {
+        let errored: BTreeSet<&str> = fired.errors.iter().map(|(id, _)| id.as_str()).collect();
+        for p in set.policies() {
+            let id = p.id().to_string();
+            if fired.ids.contains(&id) {
+                self.held.insert(id);
+            } else if errored.contains(id.as_str()) {
+                self.errored.insert(id);
+            } else {
+                self.not_held.insert(id);
+            }
+        }
+    }
+}
+
+/// Decide a parsed request and say which policies were evaluated and which held (for
+/// coverage). The decision is the one [`decide`] gives.
+pub fn decide_traced(
+    bundle: &Bundle,
+    req: &DecisionRequest,
+    options: DecideOptions,
+) -> Result<(Decision, Trace), RequestError> {
+    let mut trace = Trace::default();
+    let decision = decide_inner(bundle, req, options, Some(&mut trace))?;
+    Ok((decision, trace))
+}
+
+fn decide_inner(
+    bundle: &Bundle,
+    req: &DecisionRequest,
+    options: DecideOptions,
+    trace: Option<&mut Trace>,
+) -> Result<Decision, RequestError> {
     let facts = Facts::establish(bundle, req)?;
     let hash = request_hash(req);
     let mut evaluator = match Evaluator::new(bundle, req, &facts, options) {
         Ok(e) => e,
         Err(message) => return Ok(Decision::failed(bundle, Some(hash), message)),
     };
+    evaluator.trace = trace;
     let mut members = Vec::new();
     let mut errors = Vec::new();
     for (member, role, datasets) in evaluator.sites() {
@@ -299,7 +356,7 @@ pub fn cedar_calls<'b>(
 }
 
 /// Everything that is the same for every Cedar call of one request.
-struct Evaluator<'a> {
+struct Evaluator<'a, 't> {
     bundle: &'a Bundle,
     facts: &'a Facts,
     options: DecideOptions,
@@ -312,6 +369,8 @@ struct Evaluator<'a> {
     request_memo: Option<Fired>,
     /// What the dataset slice gave, per dataset; it is the same at every site.
     dataset_memo: HashMap<String, Fired>,
+    /// Where to record what was evaluated, when asked.
+    trace: Option<&'t mut Trace>,
 }
 
 /// The policies that held and the policies that could not be evaluated, from Cedar calls.
@@ -343,7 +402,7 @@ impl Fired {
     }
 }
 
-impl<'a> Evaluator<'a> {
+impl<'a, 't> Evaluator<'a, 't> {
     fn new(
         bundle: &'a Bundle,
         req: &'a DecisionRequest,
@@ -365,6 +424,7 @@ impl<'a> Evaluator<'a> {
             authorizer: Authorizer::new(),
             request_memo: None,
             dataset_memo: HashMap::new(),
+            trace: None,
         })
     }
 
@@ -548,10 +608,10 @@ impl<'a> Evaluator<'a> {
 
         let mut parts: BTreeMap<Scope, Fired> = BTreeMap::new();
         for (scope, p) in permits {
-            parts.entry(scope).or_default().run(&self.authorizer, &request, &p.set, &self.entities);
+            self.run(parts.entry(scope).or_default(), &request, &p.set);
         }
         let mut found = Fired::default();
-        found.run(&self.authorizer, &request, &forbids.set, &self.entities);
+        self.run(&mut found, &request, &forbids.set);
         // Local rules are absent from `scope_of`: they belong to this site alone.
         let scope_of = |id: &str| slices.scope_of.get(id).copied().unwrap_or(Scope::Site);
         for id in found.ids {
@@ -562,7 +622,7 @@ impl<'a> Evaluator<'a> {
         }
         let mut here = parts.remove(&Scope::Site).unwrap_or_default();
         if let Some(l) = local {
-            here.run(&self.authorizer, &request, &l.set, &self.entities);
+            self.run(&mut here, &request, &l.set);
         }
         if new_request {
             self.request_memo = Some(parts.remove(&Scope::Request).unwrap_or_default());
@@ -573,6 +633,19 @@ impl<'a> Evaluator<'a> {
         here.extend(self.request_memo.as_ref().ok_or("request policies not evaluated")?);
         here.extend(self.dataset_memo.get(dataset).ok_or("dataset policies not evaluated")?);
         Ok(here)
+    }
+
+    /// One Cedar call over a set of only permits or only forbids, recorded in the trace.
+    fn run(&mut self, into: &mut Fired, request: &Request, set: &PolicySet) {
+        match self.trace.as_deref_mut() {
+            Some(trace) => {
+                let mut fired = Fired::default();
+                fired.run(&self.authorizer, request, set, &self.entities);
+                trace.record(set, &fired);
+                into.extend(&fired);
+            }
+            None => into.run(&self.authorizer, request, set, &self.entities),
+        }
     }
 
     fn reason(

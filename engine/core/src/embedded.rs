@@ -49,6 +49,17 @@ pub fn example_federation() -> Vec<SourceFile> {
     files(EXAMPLE_FEDERATION)
 }
 
+/// Where the baseline's files live in the repository layout (role and relative path): tools that
+/// read an edited baseline from disk read these.
+pub fn baseline_layout() -> Vec<(SourceRole, &'static str)> {
+    BASELINE.iter().map(|(role, name, _)| (*role, *name)).collect()
+}
+
+/// Where the example federation's files live in the repository layout.
+pub fn example_federation_layout() -> Vec<(SourceRole, &'static str)> {
+    EXAMPLE_FEDERATION.iter().map(|(role, name, _)| (*role, *name)).collect()
+}
+
 /// The embedded default: baseline plus example federation.
 pub fn default_sources() -> Vec<SourceFile> {
     let mut all = baseline();

@@ -87,6 +87,14 @@ pub enum BundleError {
         /// 1-based column.
         column: usize,
     },
+    /// Several problems, each reported on its own.
+    #[error("{count} problems in the bundle", count = .errors.len())]
+    #[diagnostic(code(fivesafes::bundle::several))]
+    Several {
+        /// The problems.
+        #[related]
+        errors: Vec<BundleError>,
+    },
     /// A file the bundle names is missing.
     #[error("`{file}` is missing from the bundle")]
     #[diagnostic(code(fivesafes::bundle::missing_file))]
@@ -190,6 +198,15 @@ fn leading_line_col(message: &str) -> (Option<usize>, Option<usize>, String) {
 }
 
 impl BundleError {
+    /// One error for a list of problems: none, the only one, or [`BundleError::Several`].
+    pub fn from_several(mut errors: Vec<BundleError>) -> Option<BundleError> {
+        match errors.len() {
+            0 => None,
+            1 => errors.pop(),
+            _ => Some(BundleError::Several { errors }),
+        }
+    }
+
     /// The error as located problems (a validation error holds one per failing policy).
     pub fn located(&self) -> Vec<Located> {
         let code = miette::Diagnostic::code(self).map(|c| c.to_string()).unwrap_or_default();
@@ -223,7 +240,11 @@ impl BundleError {
                     let (f, li, co, rest) = (parts.next(), parts.next(), parts.next(), parts.next());
                     match (f, li.and_then(|x| x.parse().ok()), co.and_then(|x| x.parse().ok()), rest) {
                         (Some(f), Some(li), Some(co), Some(rest)) if li > 0 => {
-                            one(Some(f.to_owned()), Some(li), Some(co), rest.trim().to_owned())
+                            let (message, help) = match rest.trim().rsplit_once(" (help: ") {
+                                Some((m, h)) => (m.to_owned(), Some(h.trim_end_matches(')').to_owned())),
+                                None => (rest.trim().to_owned(), None),
+                            };
+                            Located { help, ..one(Some(f.to_owned()), Some(li), Some(co), message) }
                         }
                         _ => one(None, None, None, l.to_owned()),
                     }
@@ -236,6 +257,7 @@ impl BundleError {
                 vec![one(None, Some(*line).filter(|l| *l > 0), Some(*column).filter(|c| *c > 0), message.clone())]
             }
             BundleError::Model { .. } => vec![one(None, None, None, self.to_string())],
+            BundleError::Several { errors } => errors.iter().flat_map(BundleError::located).collect(),
         }
     }
 }

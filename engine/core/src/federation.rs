@@ -108,66 +108,86 @@ impl Federation {
             version: view.literal(fs_subject, &iri(ns::OWL, "versionInfo")).unwrap_or_default(),
             ..Federation::default()
         };
+        // Every member and dataset is read before giving up, so that all problems show at once.
+        let mut problems = Vec::new();
         let mut by_iri = BTreeMap::new();
         for m in view.iris(fs_subject, &fs("hasMember")) {
-            let node = iri("", &m);
-            let s = subject(&node);
-            let id = view
-                .literal(s, &dct("identifier"))
-                .ok_or_else(|| model(&m, "member has no `dcterms:identifier`", "give every member a short id"))?;
-            let tier = tier(&view, s, &m)?;
-            let country = view
-                .iri(s, &fs("country"))
-                .ok_or_else(|| model(&m, "member has no `fs:country`", "name its country, e.g. `fsj:DE`"))?;
-            let certified_until = match view.literal(s, &fs("certifiedUntil")) {
-                Some(d) => Some(Day::parse(&d).map_err(|e| model(&m, &e, "use an xsd:date"))?),
-                None => None,
-            };
-            let mut undefined: Vec<String> = view
-                .iris(s, &fs("hasControl"))
-                .into_iter()
-                .chain([country.clone()])
-                .filter(|t| !vocab.defines(t))
-                .collect();
-            if let Some(first) = undefined.pop() {
-                return Err(model(
-                    &m,
-                    &format!("uses `{first}`, which no loaded vocabulary defines"),
-                    "load the vocabulary that defines it with --vocab",
-                ));
-            }
-            by_iri.insert(m.clone(), id.clone());
-            let member = MemberTre {
-                name: view
-                    .literal(s, &iri(ns::SCHEMA, "name"))
-                    .or_else(|| view.literal(s, &iri("http://schema.org/", "name")))
-                    .or_else(|| view.literal(s, &dct("title")))
-                    .unwrap_or_else(|| id.clone()),
-                iri: m.clone(),
-                country,
-                tier,
-                controls: view.iris(s, &fs("hasControl")),
-                certified_until,
-                local_policy: view.literal(s, &fs("localPolicy")),
-                id: id.clone(),
-            };
-            if out.members.insert(id.clone(), member).is_some() {
-                return Err(model(&m, &format!("member id `{id}` is used twice"), "member ids must be unique"));
+            match read_member(&view, &m, vocab) {
+                Ok(member) => {
+                    by_iri.insert(m.clone(), member.id.clone());
+                    let id = member.id.clone();
+                    if out.members.insert(id.clone(), member).is_some() {
+                        problems.push(model(
+                            &m,
+                            &format!("member id `{id}` is used twice"),
+                            "member ids must be unique",
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e),
             }
         }
         for d in view.instances(&fs("Dataset")) {
-            let ds = read_dataset(&view, &d, &by_iri, vocab)?;
-            let id = ds.id.clone();
-            if out.datasets.insert(id.clone(), ds).is_some() {
-                return Err(model(
-                    d.as_str(),
-                    &format!("dataset id `{id}` is used twice"),
-                    "dataset ids must be unique",
-                ));
+            match read_dataset(&view, &d, &by_iri, vocab) {
+                Ok(ds) => {
+                    let id = ds.id.clone();
+                    if out.datasets.insert(id.clone(), ds).is_some() {
+                        problems.push(model(
+                            d.as_str(),
+                            &format!("dataset id `{id}` is used twice"),
+                            "dataset ids must be unique",
+                        ));
+                    }
+                }
+                Err(e) => problems.push(e),
             }
+        }
+        if let Some(e) = BundleError::from_several(problems) {
+            return Err(e);
         }
         Ok(out)
     }
+}
+
+fn read_member(view: &View<'_>, m: &str, vocab: &Vocabulary) -> Result<MemberTre, BundleError> {
+    let fs = |l: &str| iri(ns::FS, l);
+    let dct = |l: &str| iri(ns::DCTERMS, l);
+    let node = iri("", m);
+    let s = subject(&node);
+    let id = view
+        .literal(s, &dct("identifier"))
+        .ok_or_else(|| model(m, "member has no `dcterms:identifier`", "give every member a short id"))?;
+    let tier = tier(view, s, m)?;
+    let country = view
+        .iri(s, &fs("country"))
+        .ok_or_else(|| model(m, "member has no `fs:country`", "name its country, e.g. `fsj:DE`"))?;
+    let certified_until = match view.literal(s, &fs("certifiedUntil")) {
+        Some(d) => Some(Day::parse(&d).map_err(|e| model(m, &e, "use an xsd:date"))?),
+        None => None,
+    };
+    let mut undefined: Vec<String> =
+        view.iris(s, &fs("hasControl")).into_iter().chain([country.clone()]).filter(|t| !vocab.defines(t)).collect();
+    if let Some(first) = undefined.pop() {
+        return Err(model(
+            m,
+            &format!("uses `{first}`, which no loaded vocabulary defines"),
+            "load the vocabulary that defines it with --vocab",
+        ));
+    }
+    Ok(MemberTre {
+        name: view
+            .literal(s, &iri(ns::SCHEMA, "name"))
+            .or_else(|| view.literal(s, &iri("http://schema.org/", "name")))
+            .or_else(|| view.literal(s, &dct("title")))
+            .unwrap_or_else(|| id.clone()),
+        iri: m.to_owned(),
+        country,
+        tier,
+        controls: view.iris(s, &fs("hasControl")),
+        certified_until,
+        local_policy: view.literal(s, &fs("localPolicy")),
+        id,
+    })
 }
 
 fn read_dataset(

@@ -29,12 +29,16 @@ pub mod policy;
 pub mod rdf;
 pub mod request;
 pub mod scope;
+pub mod validate;
 pub mod vocab;
 
 pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
 pub use bundle::{Bundle, CedarSources, NamedText, SourceFile, SourceRole};
 pub use compiled::CompiledBundle;
-pub use decision::{BundleRef, DecideOptions, Decision, decide, decide_json, decide_json_checked, decision_schema};
+pub use decision::{
+    BundleRef, DecideOptions, Decision, Trace, decide, decide_json, decide_json_checked, decide_traced, decision_schema,
+};
 pub use error::{BundleError, Located, RequestError};
 pub use policy::Outcome;
 pub use request::{DecisionRequest, request_schema};
+pub use validate::{ValidationReport, validate, validation_schema};

@@ -107,14 +107,20 @@ impl Policies {
         })?;
         let mut meta = BTreeMap::new();
         let mut base = PolicySet::new();
+        // Every file is read and every policy checked before giving up, so that an author sees
+        // all the problems at once.
+        let mut problems: Vec<BundleError> = Vec::new();
         for file in baseline {
-            for (policy, m) in parse_file(file, None, blueprint)? {
-                add(&mut base, &mut meta, policy, m, file.name)?;
+            for (policy, m) in parse_file(file, None, blueprint, &mut problems) {
+                if let Err(e) = add(&mut base, &mut meta, policy, m, file.name) {
+                    problems.push(e);
+                }
             }
         }
         for safe in Safe::ALL {
-            if !meta.values().any(|m: &PolicyMeta| m.safe == safe && m.effect == Effect::Permit) {
-                return Err(BundleError::Policy {
+            if problems.is_empty() && !meta.values().any(|m: &PolicyMeta| m.safe == safe && m.effect == Effect::Permit)
+            {
+                problems.push(BundleError::Policy {
                     file: "policies/".to_owned(),
                     policy: format!("{}.permit", safe.name()),
                     message: format!("the baseline has no permit for Safe {}", safe.name()),
@@ -128,16 +134,26 @@ impl Policies {
         for (member, file) in locals {
             let mut set = base.clone();
             let mut own = PolicySet::new();
-            for (policy, m) in parse_file(file, Some(member), blueprint)? {
-                all.add(policy.clone()).map_err(|e| cedar_set_error(file.name, &e))?;
-                own.add(policy.clone()).map_err(|e| cedar_set_error(file.name, &e))?;
-                add(&mut set, &mut meta, policy, m, file.name)?;
+            for (policy, m) in parse_file(file, Some(member), blueprint, &mut problems) {
+                let added = all
+                    .add(policy.clone())
+                    .map_err(|e| cedar_set_error(file.name, &e))
+                    .and_then(|()| own.add(policy.clone()).map_err(|e| cedar_set_error(file.name, &e)))
+                    .and_then(|()| add(&mut set, &mut meta, policy, m, file.name));
+                if let Err(e) = added {
+                    problems.push(e);
+                }
             }
             per_member.insert(member.clone(), set);
             local_only.insert(member.clone(), own);
         }
         let sources: BTreeMap<&str, &str> = baseline.iter().chain(locals.values()).map(|f| (f.name, f.text)).collect();
-        validate(&schema_value, &all, &meta, &sources)?;
+        if let Err(e) = validate(&schema_value, &all, &meta, &sources) {
+            problems.push(e);
+        }
+        if let Some(e) = BundleError::from_several(problems) {
+            return Err(e);
+        }
         let slices = Slices::new(&base, &local_only)?;
         let in_targets = crate::scope::in_targets(all.policies());
         Ok(Policies { schema: schema_value, baseline: base, per_member, local_only, meta, slices, in_targets })
@@ -174,23 +190,47 @@ fn add(
     Ok(())
 }
 
+/// The file's policies that pass the blueprint's structural rules; the others' problems go to
+/// `problems`.
 fn parse_file(
     file: &CedarFile<'_>,
     member: Option<&String>,
     blueprint: &Blueprint,
-) -> Result<Vec<(Policy, PolicyMeta)>, BundleError> {
-    let set = PolicySet::from_str(file.text).map_err(|e| BundleError::CedarSyntax {
-        file: file.name.to_owned(),
-        message: diagnostic_text(file.text, &e),
-    })?;
+    problems: &mut Vec<BundleError>,
+) -> Vec<(Policy, PolicyMeta)> {
+    let set = match PolicySet::from_str(file.text) {
+        Ok(set) => set,
+        Err(e) => {
+            problems
+                .push(BundleError::CedarSyntax { file: file.name.to_owned(), message: diagnostic_text(file.text, &e) });
+            return Vec::new();
+        }
+    };
     if set.templates().next().is_some() {
-        return Err(BundleError::CedarSyntax {
+        problems.push(BundleError::CedarSyntax {
             file: file.name.to_owned(),
             message: "templates are not supported in a bundle".to_owned(),
         });
+        return Vec::new();
     }
     let mut out = Vec::new();
     for policy in set.policies() {
+        match check_policy(file, member, blueprint, policy) {
+            Ok(checked) => out.push(checked),
+            Err(e) => problems.push(e),
+        }
+    }
+    out
+}
+
+/// A policy's annotations checked against the blueprint's structural rules.
+fn check_policy(
+    file: &CedarFile<'_>,
+    member: Option<&String>,
+    blueprint: &Blueprint,
+    policy: &Policy,
+) -> Result<(Policy, PolicyMeta), BundleError> {
+    {
         let line = policy
             .annotation("id")
             .and_then(|id| file.text.find(&format!("@id(\"{id}\")")))
@@ -283,9 +323,8 @@ fn parse_file(
             obligation: annotation("obligation"),
             member: member.cloned(),
         };
-        out.push((policy.new_id(PolicyId::new(&id)), m));
+        Ok((policy.new_id(PolicyId::new(&id)), m))
     }
-    Ok(out)
 }
 
 fn validate(
@@ -305,7 +344,10 @@ fn validate(
             let file = meta.get(&id).map(|m| m.file.as_str()).unwrap_or("?");
             let text = sources.get(file).copied().unwrap_or_default();
             let (line, col) = first_label(e).map(|o| line_col(text, o)).unwrap_or((0, 0));
-            format!("{file}:{line}:{col}: policy `{id}`: {e}")
+            let help = miette::Diagnostic::help(e).map(|h| h.to_string()).unwrap_or_else(|| {
+                "use only the entity types, attributes and actions that policies/schema.cedarschema declares".to_owned()
+            });
+            format!("{file}:{line}:{col}: {e} (help: {help})")
         })
         .collect();
     Err(BundleError::Validation { message: lines.join("\n") })
