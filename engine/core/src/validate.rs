@@ -539,6 +539,7 @@ fn token_length(text: &str, offset: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
     use super::*;
     use crate::embedded;
 
