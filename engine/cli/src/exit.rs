@@ -9,6 +9,8 @@ pub enum Exit {
     Deny,
     /// Review / ABSTAIN: a human must decide.
     Review,
+    /// A test failed, or coverage is below the threshold.
+    Failed,
     /// The command line is wrong.
     Usage,
     /// The request or another input is invalid.
@@ -26,6 +28,7 @@ impl Exit {
             Exit::Allow => 0,
             Exit::Deny => 10,
             Exit::Review => 11,
+            Exit::Failed => 1,
             Exit::Usage => 2,
             Exit::InvalidInput => 3,
             Exit::InvalidBundle => 4,

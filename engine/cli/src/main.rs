@@ -24,6 +24,7 @@ mod decide;
 mod duo_match;
 mod exit;
 mod render;
+mod run_tests;
 mod schema;
 mod sources;
 mod validate;
@@ -34,9 +35,10 @@ use exit::Exit;
 
 /// Five Safes decisions for federated Trusted Research Environments.
 ///
-/// Exit codes: 0 allow (or APPROVE); 10 deny (or DENY); 11 review (or ABSTAIN); 2 bad usage;
-/// 3 invalid request or input; 4 invalid bundle or artifact (malformed, altered, untrusted);
-/// 5 a file could not be read or written.
+/// Exit codes: 0 allow (or APPROVE, valid, all tests passed); 1 a test failed or coverage is below
+/// the threshold; 10 deny (or DENY); 11 review (or ABSTAIN); 2 bad usage; 3 invalid request or
+/// input (including a malformed test suite); 4 invalid bundle or artifact (malformed, altered,
+/// untrusted); 5 a file could not be read or written.
 #[derive(Parser)]
 #[command(name = "fivesafes", version, about, long_about)]
 struct Cli {
@@ -55,6 +57,8 @@ enum Command {
     },
     /// Check a bundle: syntax, Cedar strict validation, blueprint and vocabulary consistency.
     Validate(validate::Args),
+    /// Run test suites (YAML; Cedar `run-tests` JSON) against a bundle, with coverage.
+    Test(run_tests::Args),
     /// Print a published JSON Schema (request or decision).
     Schema(schema::Args),
     /// Build a gateway artifact: the engine component plus the compiled bundle, signed.
@@ -71,6 +75,7 @@ fn main() -> std::process::ExitCode {
         Command::Decide(args) => decide::run(&args),
         Command::Duo { command } => duo_match::run(&command),
         Command::Validate(args) => validate::run(&args),
+        Command::Test(args) => run_tests::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Build(args) => build::run(&args),
         Command::Inspect(args) => build::inspect(&args),

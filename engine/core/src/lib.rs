@@ -16,7 +16,9 @@
 
 pub mod blueprint;
 pub mod bundle;
+pub mod cedar_tests;
 pub mod compiled;
+pub mod coverage;
 pub mod day;
 pub mod decision;
 pub mod duo;
@@ -29,6 +31,7 @@ pub mod policy;
 pub mod rdf;
 pub mod request;
 pub mod scope;
+pub mod suite;
 pub mod validate;
 pub mod vocab;
 

@@ -1,0 +1,359 @@
+//! `fivesafes test`: run YAML test suites (and Cedar `run-tests` JSON files) against a bundle,
+//! with human, JSON and JUnit XML output and exact coverage.
+
+use crate::exit::Exit;
+use crate::{render, sources};
+use cedar_policy::{PolicyId, PolicySet, Schema};
+use fivesafes_core::coverage::Coverage;
+use fivesafes_core::suite::{SuiteError, SuiteResult};
+use fivesafes_core::{Bundle, Trace, cedar_tests, suite};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Output format.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A line per case; a failing case shows what was expected, what came and the matrix.
+    Human,
+    /// Every result as JSON.
+    Json,
+}
+
+/// Arguments of `fivesafes test`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Suite files or directories (searched recursively): `.yaml`/`.yml` are fivesafes suites,
+    /// `.json` are Cedar `run-tests` files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// A federation bundle directory; default: the embedded example federation.
+    #[arg(long)]
+    bundle: Option<PathBuf>,
+    /// Read the baseline (vocab/, blueprint/, policies/) from this checkout of the repository
+    /// layout instead of the copy built into the program.
+    #[arg(long, value_name = "DIR")]
+    baseline: Option<PathBuf>,
+    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
+    #[arg(long)]
+    vocab: Vec<PathBuf>,
+    /// Cedar policies for the Cedar `run-tests` files (as `cedar run-tests --policies`);
+    /// default: every policy of the bundle. A policy's `@id` annotation names it.
+    #[arg(long, value_name = "FILE")]
+    policies: Option<PathBuf>,
+    /// A Cedar schema for the Cedar `run-tests` files (as `cedar run-tests --schema`); with
+    /// `--policies`, the policies are validated against it first.
+    #[arg(long, value_name = "FILE", requires = "policies")]
+    schema: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Report coverage: per policy, requirement and member, counted from evaluation.
+    #[arg(long)]
+    coverage: bool,
+    /// Fail (exit 1) when the share of policies that fired, or of requirements exercised both
+    /// satisfied and violated, is below PERCENT. Implies --coverage.
+    #[arg(long, value_name = "PERCENT")]
+    threshold: Option<f64>,
+}
+
+/// Everything a run found, as `--format json` prints it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    passed: usize,
+    failed: usize,
+    suites: Vec<SuiteResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<Coverage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policies_coverage: Option<Coverage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
+    coverage_met: bool,
+}
+
+/// A problem that stops the run before any verdict.
+enum Stop {
+    Exit(Exit),
+}
+
+/// Run the command. Exit 0 when every case passed (and coverage meets `--threshold`); 1 when a
+/// case failed or coverage is below it; 3 a suite file is malformed; 4 the bundle is invalid;
+/// 5 a file could not be read or written.
+pub fn run(args: &Args) -> Exit {
+    match run_inner(args) {
+        Ok(e) | Err(Stop::Exit(e)) => e,
+    }
+}
+
+fn run_inner(args: &Args) -> Result<Exit, Stop> {
+    let files = sources::collect(args.baseline.as_deref(), args.bundle.as_deref(), &args.vocab)
+        .map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
+    let bundle = Bundle::load(&files).map_err(|e| Stop::Exit(crate::fail(e, Exit::InvalidBundle)))?;
+    let own = match &args.policies {
+        Some(p) => Some(read_cedar(p, args.schema.as_deref())?),
+        None => None,
+    };
+    let suite_files = discover(&args.paths)?;
+    let mut trace = Trace::default();
+    let mut own_trace = Trace::default();
+    let mut suites = Vec::new();
+    for path in &suite_files {
+        let name = path.display().to_string();
+        let text = sources::read(path).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
+        let result = if is_cedar(path) {
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let load = move |file: &str| entities_file(&dir, file);
+            match &own {
+                Some((set, schema)) => cedar_tests::run(&name, &text, set, schema.as_ref(), &load, &mut own_trace),
+                None => {
+                    let all = all_policies(&bundle);
+                    cedar_tests::run(&name, &text, &all, Some(&bundle.policies.schema), &load, &mut trace)
+                }
+            }
+        } else {
+            suite::run(&bundle, &name, &text, &mut trace)
+        };
+        suites.push(result.map_err(|e: SuiteError| Stop::Exit(crate::fail(e, Exit::InvalidInput)))?);
+    }
+    let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
+    let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
+    let with_coverage = args.coverage || args.threshold.is_some();
+    let coverage = with_coverage.then(|| Coverage::of_bundle(&bundle, &trace));
+    let policies_coverage =
+        own.as_ref().filter(|_| with_coverage).map(|(set, _)| Coverage::of_policy_set(set, &own_trace));
+    let coverage_met = match args.threshold {
+        Some(t) => coverage.iter().chain(&policies_coverage).all(|c| c.meets(t)),
+        None => true,
+    };
+    let report =
+        Report { passed, failed, suites, coverage, policies_coverage, threshold: args.threshold, coverage_met };
+    if let Some(path) = &args.junit {
+        let xml = junit(&report.suites).map_err(|e| {
+            eprintln!("error: cannot write JUnit XML: {e}");
+            Stop::Exit(Exit::CannotRead)
+        })?;
+        std::fs::write(path, xml).map_err(|e| {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            Stop::Exit(Exit::CannotRead)
+        })?;
+    }
+    match args.format {
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Human => print_human(&report),
+    }
+    Ok(if failed == 0 && coverage_met { Exit::Allow } else { Exit::Failed })
+}
+
+fn is_cedar(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn is_suite(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+}
+
+/// The suite files named, directories searched recursively in name order.
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Stop> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            eprintln!("error: `{}` is neither a file nor a directory", p.display());
+            return Err(Stop::Exit(Exit::CannotRead));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Stop> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            eprintln!("error: cannot read `{}`: {e}", dir.display());
+            Stop::Exit(Exit::CannotRead)
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if is_suite(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// An entities file named by a Cedar test, read from beside the test file (never outside it).
+fn entities_file(dir: &Path, name: &str) -> Result<String, String> {
+    let path = dir.join(name);
+    let (canon, base) = (path.canonicalize(), dir.canonicalize());
+    match (canon, base) {
+        (Ok(c), Ok(b)) if c.starts_with(&b) => std::fs::read_to_string(&c).map_err(|e| format!("`{name}`: {e}")),
+        (Ok(_), Ok(_)) => Err(format!("entities file `{name}` is outside the test file's directory")),
+        (Err(e), _) | (_, Err(e)) => Err(format!("entities file `{name}`: {e}")),
+    }
+}
+
+/// Every policy of the bundle: the baseline and every member's local rules.
+fn all_policies(bundle: &Bundle) -> PolicySet {
+    let mut all = bundle.policies.baseline.clone();
+    for set in bundle.policies.local_only.values() {
+        for p in set.policies() {
+            // Ids are unique across the bundle (checked at load).
+            let _ = all.add(p.clone());
+        }
+    }
+    all
+}
+
+/// A Cedar policy file (policies named by their `@id`, as the Cedar CLI names them) and an
+/// optional schema the policies must validate against.
+fn read_cedar(path: &Path, schema: Option<&Path>) -> Result<(PolicySet, Option<Schema>), Stop> {
+    let invalid = |message: String| {
+        eprintln!("error: {message}");
+        Stop::Exit(Exit::InvalidInput)
+    };
+    let text = sources::read(path).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
+    let parsed = PolicySet::from_str(&text).map_err(|e| {
+        invalid(format!("`{}`: {}", path.display(), fivesafes_core::policy::diagnostic_text(&text, &e)))
+    })?;
+    let mut set = PolicySet::new();
+    for p in parsed.policies() {
+        let p = match p.annotation("id") {
+            Some(id) => p.new_id(PolicyId::new(id)),
+            None => p.clone(),
+        };
+        set.add(p).map_err(|e| invalid(format!("`{}`: {e}", path.display())))?;
+    }
+    let schema = match schema {
+        None => None,
+        Some(s) => {
+            let text = sources::read(s).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
+            let parsed = if s.extension().is_some_and(|e| e == "json") {
+                Schema::from_json_str(&text).map_err(|e| invalid(format!("`{}`: {e}", s.display())))?
+            } else {
+                Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(|e| {
+                    invalid(format!("`{}`: {}", s.display(), fivesafes_core::policy::diagnostic_text(&text, &e)))
+                })?
+            };
+            let result =
+                cedar_policy::Validator::new(parsed.clone()).validate(&set, cedar_policy::ValidationMode::Strict);
+            if !result.validation_passed() {
+                let errors: Vec<String> = result.validation_errors().map(ToString::to_string).collect();
+                return Err(invalid(format!(
+                    "the policies do not validate against `{}`: {}",
+                    s.display(),
+                    errors.join("; ")
+                )));
+            }
+            Some(parsed)
+        }
+    };
+    Ok((set, schema))
+}
+
+fn print_human(report: &Report) {
+    for s in &report.suites {
+        crate::outln!("suite {} ({}, {})", s.name, s.file, s.format);
+        for c in &s.cases {
+            if c.passed {
+                crate::outln!("  ok    {}", c.name);
+                continue;
+            }
+            let at = c.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            crate::outln!("  FAIL  {}{at}", c.name);
+            for f in &c.failures {
+                crate::outln!("        {f}");
+            }
+            if let Some(d) = &c.actual {
+                crate::outln!("        the decision was:");
+                for line in render::decision(d).lines() {
+                    crate::outln!("          {line}");
+                }
+            }
+        }
+    }
+    crate::outln!("results: {} passed, {} failed", report.passed, report.failed);
+    for (label, c) in [("bundle", &report.coverage), ("--policies", &report.policies_coverage)] {
+        if let Some(c) = c {
+            print_coverage(label, c);
+        }
+    }
+    if let Some(t) = report.threshold {
+        let verdict = if report.coverage_met { "met" } else { "NOT met" };
+        crate::outln!("coverage threshold {t}%: {verdict}");
+    }
+}
+
+fn print_coverage(label: &str, c: &Coverage) {
+    let held = c.policies.iter().filter(|p| p.held).count();
+    crate::outln!("coverage ({label}): policies fired {held}/{} ({}%)", c.policies.len(), c.policy_percent);
+    let never: Vec<&str> = c.policies.iter().filter(|p| !p.held).map(|p| p.id.as_str()).collect();
+    if !never.is_empty() {
+        crate::outln!("  never fired: {}", never.join(", "));
+    }
+    if !c.requirements.is_empty() {
+        let both = c.requirements.iter().filter(|r| r.satisfied && r.violated).count();
+        crate::outln!(
+            "  requirements exercised satisfied and violated: {both}/{} ({}%)",
+            c.requirements.len(),
+            c.requirement_percent
+        );
+        for r in c.requirements.iter().filter(|r| !(r.satisfied && r.violated)) {
+            let missing = match (r.satisfied, r.violated) {
+                (false, false) => "never evaluated",
+                (true, false) => "never violated",
+                _ => "never satisfied",
+            };
+            crate::outln!("    {}: {missing} ({})", r.id, r.policies.join(", "));
+        }
+    }
+    for m in &c.members {
+        let total = m.hit.len() + m.missed.len();
+        let missed =
+            if m.missed.is_empty() { String::new() } else { format!("; never fired: {}", m.missed.join(", ")) };
+        crate::outln!("  member {}: local rules fired {}/{total}{missed}", m.member, m.hit.len());
+    }
+}
+
+/// JUnit XML: a test suite per file, a test case per case, failures with their lines.
+fn junit(suites: &[SuiteResult]) -> Result<String, quick_junit::SerializeError> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("fivesafes");
+    for s in suites {
+        let mut suite = TestSuite::new(s.name.clone());
+        for c in &s.cases {
+            let status = if c.passed {
+                TestCaseStatus::success()
+            } else {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message(c.failures.first().cloned().unwrap_or_default());
+                let mut body = c.failures.join("\n");
+                if let Some(d) = &c.actual {
+                    body.push_str("\n\nthe decision was:\n");
+                    body.push_str(&render::decision(d));
+                }
+                st.set_description(body);
+                st
+            };
+            let mut case = TestCase::new(c.name.clone(), status);
+            case.set_classname(s.file.clone());
+            if let Some(line) = c.line {
+                case.extra.insert("line".into(), line.to_string().into());
+                case.extra.insert("file".into(), s.file.clone().into());
+            }
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string()
+}

@@ -1,0 +1,510 @@
+//! Test suites for policy authors (`fivesafes test`), in YAML: shared fixtures (researchers,
+//! projects, dataset selections, whole requests) referenced by name, and cases that give a
+//! request and expect per-member, per-Safe outcomes, reasons (requirement ids), obligations and
+//! where the analysis may run. A case may expect only part of the matrix. See `docs/testing.md`.
+//!
+//! A case's request is built as a JSON merge patch (RFC 7386): its `base` request fixture,
+//! patched with its own `request`. In either, a string where a researcher or project belongs
+//! names a fixture, and so does a string in `datasets`.
+
+use crate::blueprint::Safe;
+use crate::bundle::Bundle;
+use crate::decision::{DecideOptions, Decision, Trace, decide_traced};
+use crate::policy::Outcome;
+use crate::request::DecisionRequest;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A test suite file.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// The suite's name (default: the file name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What it tests.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Shared fixtures.
+    #[serde(default)]
+    pub fixtures: Fixtures,
+    /// The cases.
+    pub cases: Vec<Case>,
+}
+
+/// Named parts of requests, shared by the cases of a suite.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    /// Researchers (request `researcher` objects) by name.
+    #[serde(default)]
+    pub researchers: BTreeMap<String, Value>,
+    /// Projects (request `project` objects) by name.
+    #[serde(default)]
+    pub projects: BTreeMap<String, Value>,
+    /// Dataset selections (request `datasets` items: id and variables) by name.
+    #[serde(default)]
+    pub datasets: BTreeMap<String, Value>,
+    /// Whole requests by name, for a case's `base`.
+    #[serde(default)]
+    pub requests: BTreeMap<String, Value>,
+}
+
+/// One case.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Case {
+    /// The case's name.
+    pub name: String,
+    /// A request fixture the case starts from.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// The request, or a merge patch over `base`.
+    #[serde(default)]
+    pub request: Value,
+    /// Evaluate every member as a possible site.
+    #[serde(default)]
+    pub all_members: bool,
+    /// What the decision must say.
+    pub expect: Expect,
+}
+
+/// What a case expects; anything left out is not checked.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Expect {
+    /// The overall outcome.
+    #[serde(default)]
+    pub decision: Option<Outcome>,
+    /// Per member: its overall outcome, or per Safe.
+    #[serde(default)]
+    pub members: BTreeMap<String, MemberExpect>,
+    /// Exactly these requirement ids among all reasons of the decision.
+    #[serde(default)]
+    pub reasons: Option<Vec<String>>,
+    /// Exactly these obligation codes (e.g. `PUB`).
+    #[serde(default)]
+    pub obligations: Option<Vec<String>>,
+    /// Exactly these members may run the analysis.
+    #[serde(default)]
+    pub runs_at: Option<Vec<String>>,
+    /// The request must be refused as invalid, with a message containing this text.
+    #[serde(default)]
+    pub invalid: Option<String>,
+}
+
+/// What a case expects of one member.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MemberExpect {
+    /// The member's overall outcome.
+    Outcome(Outcome),
+    /// Per Safe, and optionally the overall outcome.
+    Detail(MemberDetail),
+}
+
+/// Per-Safe expectations at one member.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberDetail {
+    /// The member's overall outcome.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// Safe People.
+    #[serde(default)]
+    pub people: Option<SafeExpect>,
+    /// Safe Projects.
+    #[serde(default)]
+    pub projects: Option<SafeExpect>,
+    /// Safe Settings.
+    #[serde(default)]
+    pub settings: Option<SafeExpect>,
+    /// Safe Data.
+    #[serde(default)]
+    pub data: Option<SafeExpect>,
+    /// Safe Outputs.
+    #[serde(default)]
+    pub outputs: Option<SafeExpect>,
+}
+
+impl MemberDetail {
+    fn safes(&self) -> [(Safe, Option<&SafeExpect>); 5] {
+        [
+            (Safe::People, self.people.as_ref()),
+            (Safe::Projects, self.projects.as_ref()),
+            (Safe::Settings, self.settings.as_ref()),
+            (Safe::Data, self.data.as_ref()),
+            (Safe::Outputs, self.outputs.as_ref()),
+        ]
+    }
+}
+
+/// What a case expects of one Safe at one member.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SafeExpect {
+    /// Its outcome.
+    Outcome(Outcome),
+    /// Its outcome and exactly these requirement ids among its reasons.
+    Detail {
+        /// The outcome.
+        outcome: Outcome,
+        /// Requirement ids.
+        #[serde(default)]
+        reasons: Option<Vec<String>>,
+    },
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CaseResult {
+    /// The case's name.
+    pub name: String,
+    /// 1-based line of the case in its file, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Whether every expectation held.
+    pub passed: bool,
+    /// What did not hold, one line each (`path`: expected ..., got ...).
+    pub failures: Vec<String>,
+    /// The decision, for a failing case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Decision>,
+}
+
+/// The result of one suite file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SuiteResult {
+    /// The file.
+    pub file: String,
+    /// The suite's name.
+    pub name: String,
+    /// `fivesafes` (YAML suite) or `cedar` (Cedar `run-tests` JSON).
+    pub format: String,
+    /// Per case, in file order.
+    pub cases: Vec<CaseResult>,
+}
+
+/// A suite file that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("`{file}`{}: {message}", location(*.line, *.column))]
+#[diagnostic(code(fivesafes::test::suite))]
+pub struct SuiteError {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+}
+
+fn location(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" line {l}, column {c}"),
+        (Some(l), None) => format!(" line {l}"),
+        _ => String::new(),
+    }
+}
+
+/// Parse a YAML suite.
+pub fn parse(file: &str, text: &str) -> Result<Suite, SuiteError> {
+    serde_yaml_ng::from_str::<Suite>(text).map_err(|e| SuiteError {
+        file: file.to_owned(),
+        message: e.to_string(),
+        line: e.location().map(|l| l.line()),
+        column: e.location().map(|l| l.column()),
+    })
+}
+
+/// Run a YAML suite against a bundle, adding what was evaluated to `trace`.
+pub fn run(bundle: &Bundle, file: &str, text: &str, trace: &mut Trace) -> Result<SuiteResult, SuiteError> {
+    let suite = parse(file, text)?;
+    let mut cases = Vec::new();
+    for case in &suite.cases {
+        let line = line_of(text, &case.name);
+        let err = |message: String| SuiteError { file: file.to_owned(), message, line, column: None };
+        let request = build_request(&suite.fixtures, case).map_err(|m| err(format!("case `{}`: {m}", case.name)))?;
+        cases.push(run_case(bundle, case, &request, line, trace));
+    }
+    let name = suite.name.clone().unwrap_or_else(|| file.rsplit(['/', '\\']).next().unwrap_or(file).to_owned());
+    Ok(SuiteResult { file: file.to_owned(), name, format: "fivesafes".to_owned(), cases })
+}
+
+/// The line of `name: <name>` in the file.
+fn line_of(text: &str, name: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches("- ").trim_start();
+            l.strip_prefix("name:").map(|v| v.trim().trim_matches(['"', '\''])) == Some(name)
+        })
+        .map(|i| i + 1)
+}
+
+/// A case's request: its base fixture, patched with its own request, fixtures resolved.
+pub fn build_request(fixtures: &Fixtures, case: &Case) -> Result<Value, String> {
+    let mut request = match &case.base {
+        Some(name) => {
+            let base = fixtures.requests.get(name).ok_or_else(|| format!("no request fixture named `{name}`"))?;
+            resolve(fixtures, base)?
+        }
+        None => Value::Object(Map::new()),
+    };
+    match &case.request {
+        Value::Null => {}
+        patch @ Value::Object(_) => merge_patch(&mut request, &resolve(fixtures, patch)?),
+        _ => return Err("`request` must be a mapping".to_owned()),
+    }
+    Ok(request)
+}
+
+/// Replace fixture names by their values.
+fn resolve(fixtures: &Fixtures, request: &Value) -> Result<Value, String> {
+    let mut out = request.clone();
+    let Value::Object(map) = &mut out else { return Err("a request must be a mapping".to_owned()) };
+    for (key, table, what) in
+        [("researcher", &fixtures.researchers, "researcher"), ("project", &fixtures.projects, "project")]
+    {
+        if let Some(Value::String(name)) = map.get(key) {
+            let v = table.get(name).ok_or_else(|| format!("no {what} fixture named `{name}`"))?;
+            map.insert(key.to_owned(), v.clone());
+        }
+    }
+    if let Some(Value::Array(items)) = map.get_mut("datasets") {
+        for item in items.iter_mut() {
+            if let Value::String(name) = item {
+                *item = fixtures.datasets.get(name.as_str()).cloned().ok_or_else(|| {
+                    format!("no dataset fixture named `{name}` (a selection is `{{id: ..., variables: [...]}}`)")
+                })?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// RFC 7386 JSON merge patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (t, p) => {
+            let mut p = p.clone();
+            if let Value::Object(map) = &mut p {
+                map.retain(|_, v| !v.is_null());
+            }
+            *t = p;
+        }
+    }
+}
+
+fn run_case(bundle: &Bundle, case: &Case, request: &Value, line: Option<usize>, trace: &mut Trace) -> CaseResult {
+    let mut failures = Vec::new();
+    let parsed = DecisionRequest::from_value(request.clone());
+    let decision = match (parsed, &case.expect.invalid) {
+        (Err(e), Some(want)) => {
+            if !e.to_string().contains(want.as_str()) {
+                failures.push(format!("`invalid`: expected a refusal mentioning `{want}`, got: {e}"));
+            }
+            None
+        }
+        (Err(e), None) => {
+            failures.push(format!("the request is invalid: {e}"));
+            None
+        }
+        (Ok(req), want) => {
+            let options = DecideOptions { all_members: case.all_members };
+            match decide_traced(bundle, &req, options) {
+                Ok((d, t)) => {
+                    trace.merge(&t);
+                    if let Some(want) = want {
+                        failures.push(format!("`invalid`: expected a refusal mentioning `{want}`, got a decision"));
+                    }
+                    Some(d)
+                }
+                Err(e) if want.as_ref().is_some_and(|w| e.to_string().contains(w.as_str())) => None,
+                Err(e) => {
+                    failures.push(format!("the request is invalid: {e}"));
+                    None
+                }
+            }
+        }
+    };
+    if let Some(d) = &decision {
+        compare(&case.expect, d, &mut failures);
+    }
+    let passed = failures.is_empty();
+    CaseResult { name: case.name.clone(), line, passed, failures, actual: if passed { None } else { decision } }
+}
+
+fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
+    let mut check = |path: String, want: Outcome, got: Outcome| {
+        if want != got {
+            failures.push(format!("`{path}`: expected {}, got {}", want.name(), got.name()));
+        }
+    };
+    if let Some(want) = expect.decision {
+        check("decision".to_owned(), want, d.decision);
+    }
+    let mut set_failures = Vec::new();
+    for (member, want) in &expect.members {
+        let Some(got) = d.members.iter().find(|m| &m.member == member) else {
+            set_failures.push(format!("`members.{member}`: expected in the decision, but it was not evaluated"));
+            continue;
+        };
+        match want {
+            MemberExpect::Outcome(o) => check(format!("members.{member}"), *o, got.outcome),
+            MemberExpect::Detail(detail) => {
+                if let Some(o) = detail.outcome {
+                    check(format!("members.{member}.outcome"), o, got.outcome);
+                }
+                for (safe, want) in detail.safes() {
+                    let Some(want) = want else { continue };
+                    let Some(s) = got.safes.get(&safe) else { continue };
+                    let path = format!("members.{member}.{}", safe.name());
+                    match want {
+                        SafeExpect::Outcome(o) => check(path, *o, s.outcome),
+                        SafeExpect::Detail { outcome, reasons } => {
+                            check(path.clone(), *outcome, s.outcome);
+                            if let Some(r) = reasons {
+                                let got = s.reasons.iter().map(|r| r.requirement.clone()).collect();
+                                set_failures.extend(same_set(&format!("{path}.reasons"), r, got));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    failures.extend(set_failures);
+    if let Some(r) = &expect.reasons {
+        let got = d.members.iter().flat_map(|m| m.safes.values()).flat_map(|s| &s.reasons);
+        failures.extend(same_set("reasons", r, got.map(|r| r.requirement.clone()).collect()));
+    }
+    if let Some(o) = &expect.obligations {
+        failures.extend(same_set("obligations", o, d.obligations.iter().map(|o| o.code.clone()).collect()));
+    }
+    if let Some(r) = &expect.runs_at {
+        failures.extend(same_set("runsAt", r, d.runs_at.iter().cloned().collect()));
+    }
+}
+
+/// Compare an expected set with the actual one; a failure line when they differ.
+fn same_set(path: &str, want: &[String], got: BTreeSet<String>) -> Option<String> {
+    let want: BTreeSet<String> = want.iter().cloned().collect();
+    if want == got {
+        return None;
+    }
+    let missing: Vec<&String> = want.difference(&got).collect();
+    let extra: Vec<&String> = got.difference(&want).collect();
+    let list = |v: &[&String]| v.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", list(&missing)));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("unexpected {}", list(&extra)));
+    }
+    Some(format!(
+        "`{path}`: expected [{}], got [{}] ({})",
+        want.iter().cloned().collect::<Vec<_>>().join(", "),
+        got.into_iter().collect::<Vec<_>>().join(", "),
+        parts.join("; ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+    use super::*;
+    use crate::embedded;
+    use serde_json::json;
+
+    #[test]
+    fn merge_patch_follows_rfc_7386() {
+        let mut t = json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        merge_patch(&mut t, &json!({"a": "z", "c": {"f": null}}));
+        assert_eq!(t, json!({"a": "z", "c": {"d": "e"}}));
+        let mut t = json!({"a": [1, 2]});
+        merge_patch(&mut t, &json!({"a": [3], "b": {"x": null, "y": 1}}));
+        assert_eq!(t, json!({"a": [3], "b": {"y": 1}}));
+    }
+
+    #[test]
+    fn fixtures_resolve_and_a_patch_merges_into_them() {
+        let suite = parse(
+            "t.yaml",
+            "fixtures:\n  researchers:\n    r: {id: x, location: DE, training: [1]}\n  requests:\n    base: {researcher: r, datasets: [d]}\n  datasets:\n    d: {id: d1, variables: [v]}\ncases:\n  - name: c\n    base: base\n    request: {researcher: {training: []}}\n    expect: {}\n",
+        )
+        .unwrap();
+        let req = build_request(&suite.fixtures, &suite.cases[0]).unwrap();
+        assert_eq!(
+            req,
+            json!({"researcher": {"id": "x", "location": "DE", "training": []}, "datasets": [{"id": "d1", "variables": ["v"]}]})
+        );
+    }
+
+    #[test]
+    fn an_unknown_fixture_is_named() {
+        let suite =
+            parse("t.yaml", "cases:\n  - name: c\n    request: {researcher: nobody}\n    expect: {}\n").unwrap();
+        let err = build_request(&suite.fixtures, &suite.cases[0]).unwrap_err();
+        assert!(err.contains("nobody"), "{err}");
+    }
+
+    #[test]
+    fn a_yaml_error_has_a_line() {
+        let err = parse("t.yaml", "cases:\n  - name: c\n    expect: {decision: perhaps}\n").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_expectation_fails_with_expected_and_actual() {
+        let bundle = Bundle::load(&embedded::default_sources()).unwrap();
+        let request = include_str!("../../../examples/requests/02-deny-nl-ethics-always.json");
+        let text = format!(
+            "cases:\n  - name: wrong\n    request: {request}\n    expect:\n      decision: allow\n      members:\n        nl-odi: {{projects: allow, people: allow}}\n      reasons: [ORG.PEO.1]\n  - name: right\n    request: {request}\n    expect:\n      decision: deny\n      members:\n        nl-odi: {{projects: {{outcome: deny, reasons: [ORG.PRJ.2]}}}}\n      reasons: [ORG.PRJ.2]\n      runsAt: []\n"
+        );
+        let mut trace = Trace::default();
+        let r = run(&bundle, "t.yaml", &text, &mut trace).unwrap();
+        let wrong = &r.cases[0];
+        assert!(!wrong.passed);
+        assert_eq!(wrong.line, Some(2));
+        assert!(wrong.failures.iter().any(|f| f == "`decision`: expected allow, got deny"), "{:?}", wrong.failures);
+        assert!(
+            wrong.failures.iter().any(|f| f == "`members.nl-odi.projects`: expected allow, got deny"),
+            "{:?}",
+            wrong.failures
+        );
+        assert!(
+            wrong.failures.iter().any(|f| f.starts_with("`reasons`: expected [ORG.PEO.1], got [ORG.PRJ.2]")),
+            "{:?}",
+            wrong.failures
+        );
+        assert_eq!(wrong.failures.len(), 3, "{:?}", wrong.failures);
+        assert!(wrong.actual.is_some());
+        assert!(r.cases[1].passed, "{:?}", r.cases[1].failures);
+        assert!(trace.held.contains("nl-odi.ethics-always"));
+        assert!(trace.not_held.contains("people.identity"));
+    }
+
+    #[test]
+    fn an_expected_refusal_passes_only_when_refused() {
+        let bundle = Bundle::load(&embedded::default_sources()).unwrap();
+        let text = "cases:\n  - name: refused\n    request: {time: yesterday}\n    expect: {invalid: is a required property}\n  - name: not refused as expected\n    request: {time: yesterday}\n    expect: {invalid: /nothing-like-this}\n";
+        let r = run(&bundle, "t.yaml", text, &mut Trace::default()).unwrap();
+        assert!(r.cases[0].passed, "{:?}", r.cases[0].failures);
+        assert!(!r.cases[1].passed);
+    }
+}
