@@ -93,7 +93,7 @@ pub fn run(args: &Args) -> Exit {
 }
 
 /// Read the request file, or standard input for `-`.
-fn read_request(path: &std::path::Path) -> Result<String, Exit> {
+pub fn read_request(path: &std::path::Path) -> Result<String, Exit> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         return match std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {

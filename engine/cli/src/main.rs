@@ -23,6 +23,7 @@ mod build;
 mod decide;
 mod duo_match;
 mod exit;
+mod explain;
 mod render;
 mod run_tests;
 mod schema;
@@ -50,6 +51,8 @@ struct Cli {
 enum Command {
     /// Decide a request: for every member TRE in scope, for every Safe, allow / review / deny.
     Decide(decide::Args),
+    /// Explain every deny and review: the condition that decided it and what would flip it.
+    Explain(explain::Args),
     /// DUO matching of a research purpose against a dataset's data use conditions (DUOS v4).
     Duo {
         #[command(subcommand)]
@@ -73,6 +76,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
         Command::Decide(args) => decide::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Duo { command } => duo_match::run(&command),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => run_tests::run(&args),

@@ -11,6 +11,8 @@ pub enum Which {
     Decision,
     /// The report of `fivesafes validate --format json`.
     Validation,
+    /// The explanation of `fivesafes explain --format json`.
+    Explanation,
 }
 
 /// Arguments of `fivesafes schema`.
@@ -27,6 +29,7 @@ pub fn run(args: &Args) -> Exit {
         Which::Request => fivesafes_core::request_schema(),
         Which::Decision => fivesafes_core::decision_schema(),
         Which::Validation => fivesafes_core::validation_schema(),
+        Which::Explanation => fivesafes_core::explain::explanation_schema(),
     };
     crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow

@@ -29,6 +29,16 @@ impl Day {
         Day(i64::from(days))
     }
 
+    /// The day with this number (days since 1970-01-01), as policies see it.
+    pub fn from_number(n: i64) -> Day {
+        Day(n)
+    }
+
+    /// This day plus `n` days.
+    pub fn plus(self, n: i64) -> Day {
+        Day(self.0.saturating_add(n))
+    }
+
     /// Days since 1970-01-01.
     pub fn number(self) -> i64 {
         self.0

@@ -355,6 +355,26 @@ pub fn cedar_calls<'b>(
     Ok((evaluator.entities, calls))
 }
 
+/// The Cedar inputs of a request's evaluation, for looking inside a policy's conditions
+/// (`explain`): the entities, and the Cedar request of any (site, dataset) with the whole
+/// context.
+pub(crate) fn with_cedar_inputs<R>(
+    bundle: &Bundle,
+    req: &DecisionRequest,
+    options: DecideOptions,
+    f: impl FnOnce(&dyn Fn(&str, &str) -> Result<Request, String>, &Entities) -> R,
+) -> Result<R, String> {
+    let facts = Facts::establish(bundle, req).map_err(|e| e.to_string())?;
+    let evaluator = Evaluator::new(bundle, req, &facts, options)?;
+    let request = |site: &str, dataset: &str| -> Result<Request, String> {
+        let df = facts.datasets.get(dataset).ok_or_else(|| format!("dataset `{dataset}` was not requested"))?;
+        let ctx = evaluator.context(site, dataset, df, &ContextReads::Whole)?;
+        Request::new(evaluator.principal.clone(), evaluator.action.clone(), uid(types::DATASET, dataset)?, ctx, None)
+            .map_err(|e| e.to_string())
+    };
+    Ok(f(&request, &evaluator.entities))
+}
+
 /// Everything that is the same for every Cedar call of one request.
 struct Evaluator<'a, 't> {
     bundle: &'a Bundle,

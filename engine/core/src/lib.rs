@@ -25,6 +25,7 @@ pub mod duo;
 pub mod embedded;
 pub mod error;
 pub mod evidence;
+pub mod explain;
 pub mod federation;
 pub mod matching;
 pub mod policy;
@@ -42,6 +43,7 @@ pub use decision::{
     BundleRef, DecideOptions, Decision, Trace, decide, decide_json, decide_json_checked, decide_traced, decision_schema,
 };
 pub use error::{BundleError, Located, RequestError};
+pub use explain::{Explanation, explain};
 pub use policy::Outcome;
 pub use request::{DecisionRequest, request_schema};
 pub use validate::{ValidationReport, validate, validation_schema};
