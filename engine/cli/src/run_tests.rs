@@ -102,6 +102,8 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
     let mut trace = Trace::default();
     let mut own_trace = Trace::default();
     let mut suites = Vec::new();
+    // Whether any case ran against the bundle (coverage of the bundle means nothing otherwise).
+    let mut bundle_ran = false;
     for path in &suite_files {
         let name = path.display().to_string();
         let text = sources::read(path).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
@@ -111,11 +113,13 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
             match &own {
                 Some((set, schema)) => cedar_tests::run(&name, &text, set, schema.as_ref(), &load, &mut own_trace),
                 None => {
+                    bundle_ran = true;
                     let all = all_policies(&bundle);
                     cedar_tests::run(&name, &text, &all, Some(&bundle.policies.schema), &load, &mut trace)
                 }
             }
         } else {
+            bundle_ran = true;
             suite::run(&bundle, &name, &text, &mut trace)
         };
         suites.push(result.map_err(|e: SuiteError| Stop::Exit(crate::fail(e, Exit::InvalidInput)))?);
@@ -123,7 +127,7 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
     let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
     let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
     let with_coverage = args.coverage || args.threshold.is_some();
-    let coverage = with_coverage.then(|| Coverage::of_bundle(&bundle, &trace));
+    let coverage = (with_coverage && bundle_ran).then(|| Coverage::of_bundle(&bundle, &trace));
     let policies_coverage =
         own.as_ref().filter(|_| with_coverage).map(|(set, _)| Coverage::of_policy_set(set, &own_trace));
     let coverage_met = match args.threshold {
