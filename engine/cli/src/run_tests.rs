@@ -161,7 +161,19 @@ fn is_suite(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
-/// The suite files named, directories searched recursively in name order.
+/// Whether a JSON file found in a directory holds Cedar test cases (an array of objects with a
+/// `request`), rather than, say, the entities file a test names.
+fn cedar_tests_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Array(items)) => items.first().is_none_or(|i| i.get("request").is_some()),
+        // Unreadable JSON is reported when it is run as a test file.
+        _ => !text.trim_start().starts_with('['),
+    }
+}
+
+/// The suite files named, directories searched recursively in name order. A JSON file found in
+/// a directory is a Cedar test file only when it holds test cases (entities files are skipped).
 fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Stop> {
     let mut out = Vec::new();
     for p in paths {
@@ -189,7 +201,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Stop> {
     for p in entries {
         if p.is_dir() {
             walk(&p, out)?;
-        } else if is_suite(&p) {
+        } else if is_suite(&p) && (!is_cedar(&p) || cedar_tests_file(&p)) {
             out.push(p);
         }
     }

@@ -184,7 +184,10 @@ fn explain_through_the_cli_matches_the_library() {
     let out = text(&o);
     assert!(out.contains("when { context.project.ethicsUntil < context.today } is true"), "{out}");
     assert!(out.contains("context.today = 20779 (2026-11-22)"), "{out}");
-    assert!(out.contains("an ethics approval valid on 2026-11-22 satisfies ORG.PRJ.2: projects at nl-odi becomes allow"), "{out}");
+    assert!(
+        out.contains("an ethics approval valid on 2026-11-22 satisfies ORG.PRJ.2: projects at nl-odi becomes allow"),
+        "{out}"
+    );
     let json = fivesafes(&["explain", path, "--format", "json"]);
     let got: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let bundle = Bundle::load(&embedded::default_sources()).unwrap();

@@ -81,7 +81,8 @@ pub struct Expect {
     /// Per member: its overall outcome, or per Safe.
     #[serde(default)]
     pub members: BTreeMap<String, MemberExpect>,
-    /// Exactly these requirement ids among all reasons of the decision.
+    /// Exactly these reasons over the whole decision, each named by its requirement id or, to
+    /// tell a member's rule from the baseline's, its policy id.
     #[serde(default)]
     pub reasons: Option<Vec<String>>,
     /// Exactly these obligation codes (e.g. `PUB`).
@@ -151,7 +152,7 @@ pub enum SafeExpect {
     Detail {
         /// The outcome.
         outcome: Outcome,
-        /// Requirement ids.
+        /// Requirement ids (or policy ids).
         #[serde(default)]
         reasons: Option<Vec<String>>,
     },
@@ -378,8 +379,11 @@ fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
                         SafeExpect::Detail { outcome, reasons } => {
                             check(path.clone(), *outcome, s.outcome);
                             if let Some(r) = reasons {
-                                let got = s.reasons.iter().map(|r| r.requirement.clone()).collect();
-                                set_failures.extend(same_set(&format!("{path}.reasons"), r, got));
+                                set_failures.extend(same_set(
+                                    &format!("{path}.reasons"),
+                                    r,
+                                    reason_keys(r, &s.reasons),
+                                ));
                             }
                         }
                     }
@@ -389,8 +393,9 @@ fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
     }
     failures.extend(set_failures);
     if let Some(r) = &expect.reasons {
-        let got = d.members.iter().flat_map(|m| m.safes.values()).flat_map(|s| &s.reasons);
-        failures.extend(same_set("reasons", r, got.map(|r| r.requirement.clone()).collect()));
+        let got: Vec<crate::decision::Reason> =
+            d.members.iter().flat_map(|m| m.safes.values()).flat_map(|s| s.reasons.iter().cloned()).collect();
+        failures.extend(same_set("reasons", r, reason_keys(r, &got)));
     }
     if let Some(o) = &expect.obligations {
         failures.extend(same_set("obligations", o, d.obligations.iter().map(|o| o.code.clone()).collect()));
@@ -398,6 +403,12 @@ fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
     if let Some(r) = &expect.runs_at {
         failures.extend(same_set("runsAt", r, d.runs_at.iter().cloned().collect()));
     }
+}
+
+/// The actual reasons as the expectation names them: by policy id where the expectation names
+/// that policy, otherwise by requirement id.
+fn reason_keys(want: &[String], got: &[crate::decision::Reason]) -> BTreeSet<String> {
+    got.iter().map(|r| if want.contains(&r.policy) { r.policy.clone() } else { r.requirement.clone() }).collect()
 }
 
 /// Compare an expected set with the actual one; a failure line when they differ.
@@ -474,7 +485,7 @@ mod tests {
         let bundle = Bundle::load(&embedded::default_sources()).unwrap();
         let request = include_str!("../../../examples/requests/02-deny-nl-ethics-always.json");
         let text = format!(
-            "cases:\n  - name: wrong\n    request: {request}\n    expect:\n      decision: allow\n      members:\n        nl-odi: {{projects: allow, people: allow}}\n      reasons: [ORG.PEO.1]\n  - name: right\n    request: {request}\n    expect:\n      decision: deny\n      members:\n        nl-odi: {{projects: {{outcome: deny, reasons: [ORG.PRJ.2]}}}}\n      reasons: [ORG.PRJ.2]\n      runsAt: []\n"
+            "cases:\n  - name: wrong\n    request: {request}\n    expect:\n      decision: allow\n      members:\n        nl-odi: {{projects: allow, people: allow}}\n      reasons: [ORG.PEO.1]\n  - name: right\n    request: {request}\n    expect:\n      decision: deny\n      members:\n        nl-odi: {{projects: {{outcome: deny, reasons: [ORG.PRJ.2]}}}}\n      reasons: [ORG.PRJ.2]\n      runsAt: []\n  - name: by policy\n    request: {request}\n    expect:\n      reasons: [nl-odi.ethics-always]\n  - name: by the wrong policy\n    request: {request}\n    expect:\n      reasons: [projects.ethics]\n"
         );
         let mut trace = Trace::default();
         let r = run(&bundle, "t.yaml", &text, &mut trace).unwrap();
@@ -495,6 +506,11 @@ mod tests {
         assert_eq!(wrong.failures.len(), 3, "{:?}", wrong.failures);
         assert!(wrong.actual.is_some());
         assert!(r.cases[1].passed, "{:?}", r.cases[1].failures);
+        assert!(r.cases[2].passed, "{:?}", r.cases[2].failures);
+        assert_eq!(
+            r.cases[3].failures,
+            vec!["`reasons`: expected [projects.ethics], got [ORG.PRJ.2] (missing `projects.ethics`; unexpected `ORG.PRJ.2`)".to_owned()]
+        );
         assert!(trace.held.contains("nl-odi.ethics-always"));
         assert!(trace.not_held.contains("people.identity"));
     }

@@ -11,7 +11,7 @@
 //! ```
 
 use fivesafes_core::duo::MatchOptions;
-use fivesafes_core::{Bundle, BundleError, DecideOptions, SourceFile, decide_json, embedded};
+use fivesafes_core::{Bundle, BundleError, DecideOptions, DecisionRequest, SourceFile, decide_json, embedded};
 use wasm_bindgen::prelude::*;
 
 /// A loaded bundle, ready to decide.
@@ -100,6 +100,16 @@ impl Engine {
         serde_json::json!({"members": members, "datasets": datasets}).to_string()
     }
 
+    /// Explain a request's decision (JSON, `schemas/explanation.schema.json`, what `fivesafes
+    /// explain --format json` writes): every deny and review down to the condition that decided
+    /// it and the changes of evidence that flip it. An invalid request throws, naming why.
+    pub fn explain(&self, request: &str, all_members: bool) -> Result<String, JsError> {
+        let req = DecisionRequest::from_json(request).map_err(|e| JsError::new(&e.to_string()))?;
+        let x =
+            fivesafes_core::explain(&self.bundle, &req, DecideOptions { all_members }).map_err(|e| JsError::new(&e))?;
+        serde_json::to_string_pretty(&x).map_err(|e| JsError::new(&e.to_string()))
+    }
+
     /// The bundle compiled (JSON), for loading later with `fromCompiled`.
     pub fn compiled(&self) -> Result<String, JsError> {
         self.bundle.to_compiled_json().map_err(|e| bundle_error(&e))
@@ -127,6 +137,20 @@ pub fn validate_sources(sources: &str) -> String {
         },
     };
     result.to_string()
+}
+
+/// Validate source files as `fivesafes validate --format json` does (every problem, located,
+/// with consistency checks; `schemas/validation.schema.json`). Never throws.
+#[wasm_bindgen(js_name = validateReport)]
+pub fn validate_report(sources: &str) -> String {
+    let report = match serde_json::from_str::<Vec<SourceFile>>(sources) {
+        Ok(files) => serde_json::to_value(fivesafes_core::validate(&files)).unwrap_or_default(),
+        Err(e) => serde_json::json!({"valid": false, "errors": 1, "warnings": 0, "diagnostics": [{
+            "severity": "error", "code": "fivesafes::sources", "line": e.line(), "column": e.column(),
+            "message": format!("the sources are not a JSON array of {{role, name, text}}: {e}")
+        }]}),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default()
 }
 
 /// [`validate_sources`] for JavaScript.
