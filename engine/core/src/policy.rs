@@ -353,7 +353,7 @@ fn validate(
     Err(BundleError::Validation { message: lines.join("\n") })
 }
 
-fn first_label(e: &dyn miette::Diagnostic) -> Option<usize> {
+pub(crate) fn first_label(e: &dyn miette::Diagnostic) -> Option<usize> {
     e.labels()?.next().map(|l| l.offset())
 }
 

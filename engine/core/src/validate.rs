@@ -192,7 +192,39 @@ impl Checks<'_> {
         self.blueprint_iris(&mut out);
         self.datasets(&mut out);
         self.local_files(&mut out);
+        self.cedar_warnings(&mut out);
         out
+    }
+
+    /// Cedar's validation warnings (a policy that can never apply, confusable or mixed-script
+    /// identifiers and strings), located in the policy's file.
+    fn cedar_warnings(&self, out: &mut Vec<Diagnostic>) {
+        let policies = &self.bundle.policies;
+        let mut all = policies.baseline.clone();
+        for p in policies.local_only.values().flat_map(|s| s.policies()) {
+            // Ids are unique across the bundle (checked at load).
+            let _ = all.add(p.clone());
+        }
+        let result =
+            cedar_policy::Validator::new(policies.schema.clone()).validate(&all, cedar_policy::ValidationMode::Strict);
+        for w in result.validation_warnings() {
+            let id = w.policy_id().to_string();
+            let mut d = problem(
+                Severity::Warning,
+                "cedar_warning",
+                format!("policy `{id}`: {w}"),
+                &miette::Diagnostic::help(w).map(|h| h.to_string()).unwrap_or_else(|| {
+                    "a policy that can never apply enforces nothing: check its scope and conditions".to_owned()
+                }),
+            );
+            if let Some(m) = policies.meta.get(&id)
+                && let Some(file) = self.finder.files.iter().find(|f| f.name == m.file)
+            {
+                let offset = crate::policy::first_label(w).unwrap_or_else(|| offset_of(&file.text, m.line.max(1), 1));
+                At { file, offset, length: token_length(&file.text, offset).max(1) }.apply(&mut d);
+            }
+            out.push(d);
+        }
     }
 
     fn blueprint_cells(&self, out: &mut Vec<Diagnostic>) {
@@ -598,6 +630,19 @@ mod tests {
         let policy: Vec<&Diagnostic> = r.diagnostics.iter().filter(|d| d.code.ends_with("bundle::policy")).collect();
         assert!(policy.len() >= 2, "{r:#?}");
         assert!(policy.iter().all(|d| d.line.is_some() && d.offset.is_some()), "{policy:#?}");
+    }
+
+    #[test]
+    fn a_policy_that_can_never_apply_is_a_warning() {
+        let r = with("members/no-osl.cedar", |t| {
+            format!(
+                "{t}\n@id(\"no-osl.never\")\n@safe(\"people\")\n@requirement(\"LEG.PEO.2\")\n@dimension(\"legal\")\n@outcome(\"deny\")\n@message(\"never\")\n@member(\"no-osl\")\nforbid (principal, action, resource)\nwhen {{ context.linkage && false }};\n"
+            )
+        });
+        let d = r.diagnostics.iter().find(|d| d.code.ends_with("cedar_warning")).unwrap_or_else(|| panic!("{r:#?}"));
+        assert!(r.valid, "a warning leaves the bundle valid");
+        assert_eq!(d.file.as_deref(), Some("policies/members/no-osl.cedar"));
+        assert!(d.message.contains("no-osl.never"), "{d:?}");
     }
 
     #[test]
