@@ -56,6 +56,7 @@ const state = {
   validation: null, // {valid, diagnostics, warnings}
   engine: null, // cached Engine for the current sources (null when invalid)
   decision: null, // the last good decision
+  explanation: null, // its explanation (denies and reviews), when there is one
   stale: false, // whether `decision` predates the current (invalid) sources
   runs: 0, // decisions rendered so far (for tests)
 };
@@ -235,6 +236,15 @@ function run() {
     return;
   }
   state.decision = JSON.parse(state.engine.decide(ui.request.value, ui.allMembers.checked));
+  // Explanations: the condition that decided each deny or review, and what would flip it.
+  state.explanation = null;
+  if (state.decision.decision !== "allow" && state.decision.errors.length === 0) {
+    try {
+      state.explanation = JSON.parse(state.engine.explain(ui.request.value, ui.allMembers.checked));
+    } catch {
+      // An invalid request has no explanation; its errors are shown with the decision.
+    }
+  }
   setStale(false);
   renderDecision(state.decision);
   state.runs++;
@@ -314,7 +324,7 @@ function renderError(message) {
 }
 
 function renderMemberReasons(m) {
-  const reasons = SAFES.flatMap((safe) => m.safes[safe]?.reasons ?? []);
+  const reasons = SAFES.flatMap((safe) => (m.safes[safe]?.reasons ?? []).map((r) => ({ ...r, member: m.member })));
   return h("section", { class: "member-reasons", id: `reasons-${m.member}` },
     h("h4", {}, badge(m.outcome), " ", m.name, " ",
       h("span", { class: "muted" }, `${m.member} · ${m.role} · ${m.datasets.join(", ")}`)),
@@ -344,7 +354,30 @@ function renderReason(r) {
       r.dataset ? ` · dataset ${r.dataset}` : ""),
     r.evidence?.length
       ? h("ul", { class: "evidence" }, r.evidence.map((e) => h("li", {}, e)))
-      : null);
+      : null,
+    renderExplained(r));
+}
+
+/** Why a reason holds: the policy's conditions as Cedar evaluated them, and what would flip it. */
+function renderExplained(r) {
+  const e = state.explanation?.explained.find((x) =>
+    x.member === r.member && x.safe === r.safe && x.policy === r.policy && x.dataset === r.dataset);
+  if (!e) return null;
+  const node = (n) => h("li", { class: n.deciding ? "deciding" : null },
+    h("code", {}, n.expression), " = ", h("code", {}, n.value),
+    n.note ? h("span", { class: "muted" }, ` (${n.note})`) : null,
+    n.deciding ? h("span", { class: "tag" }, "decides") : null,
+    n.parts?.length ? h("ul", {}, n.parts.map(node)) : null);
+  return h("details", { class: "explained", "data-testid": `explained-${e.member}-${e.policy}` },
+    h("summary", {}, "Why, and what would change it"),
+    e.conditions.length
+      ? h("ul", { class: "conditions" }, e.conditions.map((c) => h("li", {},
+          h("code", {}, `${c.kind} { ${c.condition.expression} }`), " is ", h("code", {}, c.condition.value),
+          c.condition.parts?.length ? h("ul", {}, c.condition.parts.map(node)) : null)))
+      : h("p", { class: "muted" }, "The policy has no conditions: its scope alone decides."),
+    e.remedies.length
+      ? h("ul", { class: "remedies" }, e.remedies.map((x) => h("li", {}, `${x.change}: ${x.then}.`)))
+      : h("p", { class: "muted" }, "No change of the request's evidence alone flips it."));
 }
 
 // ---------------------------------------------------------------------------------------

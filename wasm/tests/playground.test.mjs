@@ -98,6 +98,10 @@ test("the playground decides, explains and validates as you edit", async (t) => 
     await waitForContains("reasons", POLICY_ID, MESSAGE, "ORG.PEO.1");
   });
 
+  await t.test("a deny is explained: the policy has no conditions, so its scope decides", async () => {
+    await waitForContains(`explained-de-hd-${POLICY_ID}`, "its scope alone decides");
+  });
+
   await t.test("clicking a reason's policy id opens its file at that line", async () => {
     await page.selectOption("#file-select", "policies/people.cedar");
     await page.getByTestId("reasons").getByRole("button", { name: POLICY_ID }).click();
@@ -147,6 +151,19 @@ test("the playground decides, explains and validates as you edit", async (t) => 
     assert.ok(!picked.includes("vocab/diseases.ttl"), "the example vocabulary is gone");
 
     await page.click("#reset-sources");
+    await waitForText("overall", "allow");
+  });
+
+  await t.test("an example denied on ethics shows the deciding condition and a checked remedy", async () => {
+    await page.selectOption("#example-select", "02-deny-nl-ethics-always.json");
+    await waitForText("overall", "deny");
+    const id = "explained-nl-odi-nl-odi.ethics-always";
+    await waitForContains(id, "when { context.project.ethicsUntil < context.today }", "2026-11-22",
+      "an ethics approval valid on 2026-11-22 satisfies ORG.PRJ.2: projects at nl-odi becomes allow");
+    await page.getByTestId(id).locator("summary").click();
+    await mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot.replace(/\.png$/, "-explained.png"), fullPage: true });
+    await page.selectOption("#example-select", "01-allow-cardio-de.json");
     await waitForText("overall", "allow");
   });
 
