@@ -11,24 +11,10 @@
 //! on the researcher's or project's evidence gets a remedy.
 
 use fivesafes_core::explain::{Explained, Node, explain};
+use fivesafes_core::suite::merge_patch;
 use fivesafes_core::{Bundle, DecideOptions, DecisionRequest, decide, embedded};
 use fivesafes_tests::cases;
 use serde_json::Value;
-
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
 
 fn leaves(n: &Node, out: &mut usize) {
     if n.deciding {
@@ -79,7 +65,7 @@ fn every_deny_and_review_of_every_example_is_explained_and_every_remedy_flips_it
                 let Some(patch) = &r.patch else { continue };
                 remedies += 1;
                 let mut changed: Value = serde_json::from_str(&case.text).unwrap();
-                merge(&mut changed, patch);
+                merge_patch(&mut changed, patch);
                 let req2 = DecisionRequest::from_value(changed).unwrap_or_else(|err| {
                     panic!("{}: remedy `{}` makes an invalid request: {err}", case.name, r.change)
                 });

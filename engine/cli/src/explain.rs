@@ -12,12 +12,8 @@ use std::path::PathBuf;
 pub struct Args {
     /// The request (JSON, schemas/request.schema.json); `-` reads standard input.
     request: PathBuf,
-    /// A federation bundle directory; default: the embedded example federation.
-    #[arg(long)]
-    bundle: Option<PathBuf>,
-    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
-    #[arg(long)]
-    vocab: Vec<PathBuf>,
+    #[command(flatten)]
+    bundle: crate::sources::BundleArgs,
     /// Evaluate every member as a possible site ("where could this run?").
     #[arg(long)]
     all_members: bool,
@@ -32,7 +28,7 @@ pub fn run(args: &Args) -> Exit {
         Ok(t) => t,
         Err(exit) => return exit,
     };
-    let bundle = match crate::sources::load_bundle(args.bundle.as_deref(), &args.vocab) {
+    let bundle = match args.bundle.load() {
         Ok(b) => b,
         Err(exit) => return exit,
     };

@@ -27,16 +27,8 @@ pub struct Args {
     /// `.json` are Cedar `run-tests` files.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// A federation bundle directory; default: the embedded example federation.
-    #[arg(long)]
-    bundle: Option<PathBuf>,
-    /// Read the baseline (vocab/, blueprint/, policies/) from this checkout of the repository
-    /// layout instead of the copy built into the program.
-    #[arg(long, value_name = "DIR")]
-    baseline: Option<PathBuf>,
-    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
-    #[arg(long)]
-    vocab: Vec<PathBuf>,
+    #[command(flatten)]
+    bundle: sources::BundleArgs,
     /// Cedar policies for the Cedar `run-tests` files (as `cedar run-tests --policies`);
     /// default: every policy of the bundle. A policy's `@id` annotation names it.
     #[arg(long, value_name = "FILE")]
@@ -91,9 +83,7 @@ pub fn run(args: &Args) -> Exit {
 }
 
 fn run_inner(args: &Args) -> Result<Exit, Stop> {
-    let files = sources::collect(args.baseline.as_deref(), args.bundle.as_deref(), &args.vocab)
-        .map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
-    let bundle = Bundle::load(&files).map_err(|e| Stop::Exit(crate::fail(e, Exit::InvalidBundle)))?;
+    let bundle = args.bundle.load().map_err(Stop::Exit)?;
     let own = match &args.policies {
         Some(p) => Some(read_cedar(p, args.schema.as_deref())?),
         None => None,

@@ -6,6 +6,35 @@ use fivesafes_core::{Bundle, BundleError, SourceFile, SourceRole, embedded};
 use miette::Diagnostic;
 use std::path::{Path, PathBuf};
 
+/// Where the bundle comes from: the options shared by the commands that load one.
+#[derive(clap::Args)]
+pub struct BundleArgs {
+    /// A federation bundle directory (federation RDF at the top, `members/*.cedar`, `vocab/`);
+    /// default: the embedded example federation.
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// Read the baseline (vocab/, blueprint/, policies/) from this checkout of the repository
+    /// layout instead of the copy built into the program: for authors editing it.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
+    #[arg(long)]
+    pub vocab: Vec<PathBuf>,
+}
+
+impl BundleArgs {
+    /// The bundle's source files.
+    pub fn files(&self) -> Result<Vec<SourceFile>, Exit> {
+        collect(self.baseline.as_deref(), self.bundle.as_deref(), &self.vocab)
+            .map_err(|e| crate::fail(e, Exit::CannotRead))
+    }
+
+    /// The bundle, loaded.
+    pub fn load(&self) -> Result<Bundle, Exit> {
+        Bundle::load(&self.files()?).map_err(|e: BundleError| crate::fail(e, Exit::InvalidBundle))
+    }
+}
+
 /// A file could not be read.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("cannot read `{path}`: {message}")]

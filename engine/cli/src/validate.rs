@@ -5,7 +5,6 @@ use crate::sources;
 use fivesafes_core::validate::{Diagnostic, Severity, ValidationReport};
 use fivesafes_core::{SourceFile, validate};
 use miette::{GraphicalReportHandler, LabeledSpan, MietteDiagnostic, NamedSource, Report};
-use std::path::PathBuf;
 
 /// Output format.
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -19,17 +18,8 @@ pub enum Format {
 /// Arguments of `fivesafes validate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// A federation bundle directory (federation RDF at the top, `members/*.cedar`, `vocab/`);
-    /// default: the embedded example federation.
-    #[arg(long)]
-    bundle: Option<PathBuf>,
-    /// Read the baseline (vocab/, blueprint/, policies/) from this checkout of the repository
-    /// layout instead of the copy built into the program: for authors editing it.
-    #[arg(long, value_name = "DIR")]
-    baseline: Option<PathBuf>,
-    /// An extra vocabulary (Turtle, N-Triples, RDF/XML, JSON-LD); repeatable.
-    #[arg(long)]
-    vocab: Vec<PathBuf>,
+    #[command(flatten)]
+    bundle: sources::BundleArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -38,9 +28,9 @@ pub struct Args {
 /// Run the command: exit 0 when valid (warnings allowed), 4 when invalid, 5 when a file could
 /// not be read.
 pub fn run(args: &Args) -> Exit {
-    let files = match sources::collect(args.baseline.as_deref(), args.bundle.as_deref(), &args.vocab) {
+    let files = match args.bundle.files() {
         Ok(f) => f,
-        Err(e) => return crate::fail(e, Exit::CannotRead),
+        Err(exit) => return exit,
     };
     let report = validate(&files);
     match args.format {

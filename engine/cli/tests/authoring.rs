@@ -8,33 +8,12 @@
 //! The policy authors' commands through the binary: `validate`, `test` (YAML suites, Cedar
 //! `run-tests` files, JUnit, coverage) and `explain`, with their exit codes.
 
+mod common;
+
+use common::{code, fivesafes, scratch, text};
 use fivesafes_core::{Bundle, DecideOptions, DecisionRequest, embedded, explain};
 use fivesafes_tests::root;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fivesafes(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fivesafes"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run fivesafes: {e}"))
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fivesafes-authoring-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A copy of the repository's baseline and example federation, to edit.
 fn checkout(name: &str) -> PathBuf {

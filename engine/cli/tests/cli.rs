@@ -8,21 +8,12 @@
 //! The example corpus and bad inputs through the `fivesafes` binary: exit codes, JSON output
 //! identical to the library's, clear errors.
 
+mod common;
+
+use common::{code, fivesafes, scratch};
 use fivesafes_core::{Bundle, DecideOptions, decide_json, embedded};
 use fivesafes_tests::{cases, root};
-use std::process::{Command, Output};
-
-fn fivesafes(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fivesafes"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run fivesafes: {e}"))
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
+use std::process::Output;
 
 #[test]
 fn corpus_through_the_cli_matches_the_library_and_exit_codes() {
@@ -131,14 +122,6 @@ fn help_documents_the_exit_codes() {
     let out = fivesafes(&["--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("10 deny") && text.contains("11 review") && text.contains("3 invalid"), "{text}");
-}
-
-/// A scratch directory under target/ for one test.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = root().join("target").join("cli-tests").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -288,8 +288,9 @@ fn resolve(fixtures: &Fixtures, request: &Value) -> Result<Value, String> {
     Ok(out)
 }
 
-/// RFC 7386 JSON merge patch.
-pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
+/// Apply an RFC 7386 JSON merge patch (as a case's request over its base, or an explanation's
+/// remedy over a request).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {
