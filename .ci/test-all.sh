@@ -3,7 +3,8 @@
 # Installs what it needs (wasm targets, wasm-bindgen-cli at the locked version, npm packages,
 # Debian's chromium), then: format, clippy (native and wasm), the WebAssembly packages (the
 # gateway component and the browser package, within its size budget), all tests (library,
-# CLI, corpus, cross-checks, the wasmtime host, doc tests), the main job on the embedded
+# CLI, corpus, cross-checks, the wasmtime host, doc tests), Cedar test files judged as Cedar's
+# own CLI judges them, the main job on the embedded
 # default, a signed gateway artifact, the parity corpus through native, wasmtime, Node and
 # Chromium, the playground in Chromium, and a compile of the benchmarks.
 set -euo pipefail
@@ -34,6 +35,16 @@ bash wasm/build.sh all
 
 step "tests"
 cargo test --workspace --locked
+
+step "Cedar's own CLI (the peer for Cedar run-tests files), at the version of cedar-policy in Cargo.lock"
+cedar_version=$(awk '/^name = "cedar-policy"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+cedar_bin="${CARGO_HOME:-$HOME/.cargo}/bin/cedar"
+if ! "$cedar_bin" --version 2>/dev/null | grep -qx "cedar-policy-cli $cedar_version"; then
+  cargo install --locked --quiet cedar-policy-cli --version "$cedar_version"
+fi
+
+step "Cedar run-tests files: the same verdicts as cedar run-tests"
+CEDAR_BIN="$cedar_bin" FIVESAFES_BIN="$PWD/target/debug/fivesafes" node --test tests/cedar/
 
 step "main job on the embedded default"
 set +e
