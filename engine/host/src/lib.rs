@@ -8,7 +8,7 @@
 //!   parts the manifest hashes), written by `fivesafes build` and checked on every load.
 //! - [`keys`]: ed25519 keys in PEM (PKCS#8 private, SPKI public), as `openssl genpkey
 //!   -algorithm ed25519` writes them.
-//! - [`sandbox`]: the host: verify, instantiate once, decide many times, with a fuel budget
+//! - [`sandbox`]: the host: verify, instantiate once, decide many times, with a time budget (epoch interruption)
 //!   and a memory cap per call; an engine that runs out ends the call as a deny that names
 //!   why, and the host instantiates afresh for the next call.
 //!

@@ -9,6 +9,7 @@ use fivesafes_host::sandbox::{self, EngineCode};
 use fivesafes_host::{HostError, HostOptions, Limits, Sandbox, keys};
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -104,22 +105,40 @@ fn an_unsigned_artifact_is_compiled_not_precompiled() -> Result<()> {
 }
 
 #[test]
-fn running_out_of_fuel_is_a_deny_and_the_host_lives_on() -> Result<()> {
+fn running_out_of_time_is_a_deny_and_the_host_lives_on() -> Result<()> {
     let mut host = Sandbox::load(&artifact_bytes(true, true)?, &trusted()?)?;
     let (_, request) = requests()?.into_iter().next().ok_or("no requests")?;
     let normal = host.limits();
     let native = decide_json(&fixture().bundle, &request, DecideOptions { all_members: true }).to_json();
     assert_eq!(host.decide(&request, true), native);
-    let used = normal.fuel - host.fuel_left().ok_or("fuel is metered")?;
-    assert!(used > 0 && used < normal.fuel / 100, "a decision uses {used} fuel");
-    // Far too little fuel to decide in all-members mode (a fresh instance could not even load
-    // the bundle with it: either way the call ends as a deny).
-    host.set_limits(Limits { fuel: used / 10, ..normal });
+    // No time at all: the call is interrupted at its first check (a fresh instance cannot
+    // even load the bundle; either way the call ends as a deny).
+    host.set_limits(Limits { time: Duration::ZERO, ..normal });
     let starved = host.decide(&request, true);
     assert!(starved.contains("\"decision\": \"deny\""), "{starved}");
-    assert!(starved.contains("ran out of fuel"), "{starved}");
+    assert!(starved.contains("ran out of time"), "{starved}");
     host.set_limits(normal);
     assert_eq!(host.decide(&request, true), native, "the next call decides normally");
+    Ok(())
+}
+
+#[test]
+fn a_call_that_never_ends_is_interrupted() -> Result<()> {
+    // A request whose decision would take far longer than the limit: the all-members decision
+    // of a request listing every dataset, with a limit of one tick.
+    let mut host = Sandbox::load(&artifact_bytes(true, true)?, &trusted()?)?;
+    let (_, request) = requests()?.into_iter().next().ok_or("no requests")?;
+    let started = std::time::Instant::now();
+    host.set_limits(Limits { time: fivesafes_host::sandbox::TICK, ..host.limits() });
+    let mut denied = 0;
+    for _ in 0..3 {
+        let answer = host.decide(&request, true);
+        if answer.contains("ran out of time") {
+            denied += 1;
+        }
+    }
+    assert!(denied > 0, "a one-tick limit interrupts loading a bundle (it takes tens of ms)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "interrupted promptly");
     Ok(())
 }
 
