@@ -1,5 +1,6 @@
 // Parity: one corpus (every example request, each decided for the members holding its data
-// and for all members) through the four engines a user can run, whose JSON must be identical,
+// and for all members, and every request of the test suites in tests/suites as `fivesafes
+// test` builds them) through the four engines a user can run, whose JSON must be identical,
 // byte for byte:
 //   native    `fivesafes decide --format json`
 //   wasmtime  `fivesafes decide --engine wasm --artifact A --trust K` (the WASI component)
@@ -11,7 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -25,13 +26,33 @@ const artifact = process.env.FIVESAFES_ARTIFACT ?? join(root, "target", "parity"
 const trust = process.env.FIVESAFES_TRUST ?? join(root, "target", "parity", "key.pub.pem");
 const requestsDir = join(root, "examples", "requests");
 
-const cases = readdirSync(requestsDir)
+const examples = readdirSync(requestsDir)
   .filter((f) => f.endsWith(".json") && !f.endsWith(".expect.json"))
   .sort()
   .flatMap((name) => {
-    const text = readFileSync(join(requestsDir, name), "utf8");
-    return [false, true].map((allMembers) => ({ name, allMembers, text }));
+    const path = join(requestsDir, name);
+    const text = readFileSync(path, "utf8");
+    return [false, true].map((allMembers) => ({ name, path, allMembers, text }));
   });
+
+/** Every request of the test suites (tests/suites), as `fivesafes test` builds them. */
+function suiteRequests() {
+  const r = spawnSync(cli, ["test", join(root, "tests", "suites"), "--format", "json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  assert.equal(r.status, 0, `the suites pass: ${r.stderr}`);
+  const dir = join(root, "target", "parity", "suite-requests");
+  mkdirSync(dir, { recursive: true });
+  return JSON.parse(r.stdout).suites
+    .flatMap((suite) => suite.cases.filter((c) => c.request).map((c) => ({ suite: suite.name, ...c })))
+    .map((c, i) => {
+      const path = join(dir, `${String(i).padStart(3, "0")}.json`);
+      const text = `${JSON.stringify(c.request, null, 2)}\n`;
+      writeFileSync(path, text);
+      return { name: `${c.suite}: ${c.name}`, path, allMembers: c.allMembers ?? false, text };
+    });
+}
+
+const cases = [...examples, ...suiteRequests()];
 
 function run(args) {
   const r = spawnSync(cli, args, { encoding: "utf8", maxBuffer: 64 << 20 });
@@ -41,10 +62,11 @@ function run(args) {
   return r.stdout;
 }
 
-test("every example decides identically in native, wasmtime, Node and Chromium", async () => {
-  assert.ok(cases.length >= 50, `the corpus is there (${cases.length} cases)`);
+test("every example and every test suite request decides identically in native, wasmtime, Node and Chromium", async () => {
+  assert.ok(examples.length >= 50, `the examples are there (${examples.length} cases)`);
+  assert.ok(cases.length - examples.length >= 100, `the suites' requests are there (${cases.length - examples.length})`);
   const flag = (c) => (c.allMembers ? ["--all-members"] : []);
-  const file = (c) => join(requestsDir, c.name);
+  const file = (c) => c.path;
 
   const native = cases.map((c) => run(["decide", file(c), "--format", "json", ...flag(c)]));
   const wasmtime = cases.map((c) =>

@@ -81,7 +81,15 @@ pub fn run(
             Ok(f) => f,
             Err(e) => vec![format!("the test case cannot be read: {e}")],
         };
-        cases.push(CaseResult { name, line: None, passed: failures.is_empty(), failures, actual: None });
+        cases.push(CaseResult {
+            name,
+            line: None,
+            passed: failures.is_empty(),
+            failures,
+            actual: None,
+            request: None,
+            all_members: false,
+        });
     }
     Ok(SuiteResult { file: file.to_owned(), name: file.to_owned(), format: "cedar".to_owned(), cases })
 }

@@ -174,6 +174,12 @@ pub struct CaseResult {
     /// The decision, for a failing case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<Decision>,
+    /// The request the case built (fixtures resolved, patch applied); absent for a Cedar case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
+    /// Whether the case decided for every member.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_members: bool,
 }
 
 /// The result of one suite file.
@@ -347,7 +353,15 @@ fn run_case(bundle: &Bundle, case: &Case, request: &Value, line: Option<usize>, 
         compare(&case.expect, d, &mut failures);
     }
     let passed = failures.is_empty();
-    CaseResult { name: case.name.clone(), line, passed, failures, actual: if passed { None } else { decision } }
+    CaseResult {
+        name: case.name.clone(),
+        line,
+        passed,
+        failures,
+        actual: if passed { None } else { decision },
+        request: Some(request.clone()),
+        all_members: case.all_members,
+    }
 }
 
 fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
