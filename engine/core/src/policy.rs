@@ -154,8 +154,9 @@ impl Policies {
         if let Some(e) = BundleError::from_several(problems) {
             return Err(e);
         }
-        let slices = Slices::new(&base, &local_only)?;
-        let in_targets = crate::scope::in_targets(all.policies());
+        let trees = crate::scope::trees(all.policies())?;
+        let slices = Slices::new(&base, &local_only, &trees)?;
+        let in_targets = crate::scope::in_targets(trees.values());
         Ok(Policies { schema: schema_value, baseline: base, per_member, local_only, meta, slices, in_targets })
     }
 

@@ -219,11 +219,16 @@ pub struct Slices {
 
 impl Slices {
     /// Group a baseline and the members' local rules (forbids only).
-    pub fn new(base: &PolicySet, local_only: &BTreeMap<String, PolicySet>) -> Result<Slices, BundleError> {
+    /// `trees` holds every policy's JSON form (see [`trees`]).
+    pub fn new(
+        base: &PolicySet,
+        local_only: &BTreeMap<String, PolicySet>,
+        trees: &HashMap<String, Value>,
+    ) -> Result<Slices, BundleError> {
         let mut slices = Slices::default();
         let mut forbids: BTreeMap<Scope, Slice> = BTreeMap::new();
         for policy in base.policies() {
-            let reads = reads_of(policy)?;
+            let reads = reads_of(policy, trees)?;
             let by_scope = if policy.effect() == Effect::Permit { &mut slices.permits } else { &mut forbids };
             by_scope.entry(reads.scope).or_default().add(policy, &reads, "policies/")?;
             if policy.effect() == Effect::Forbid {
@@ -238,7 +243,7 @@ impl Slices {
         for (member, own) in local_only {
             let mut local = Slice::default();
             for policy in own.policies() {
-                local.add(policy, &reads_of(policy)?, member)?;
+                local.add(policy, &reads_of(policy, trees)?, member)?;
             }
             let b = &slices.baseline;
             let m = MemberSlices {
@@ -258,14 +263,30 @@ impl Slices {
     }
 }
 
-fn reads_of(policy: &Policy) -> Result<Reads, BundleError> {
-    let json = policy.to_json().map_err(|e| BundleError::Policy {
+fn reads_of(policy: &Policy, trees: &HashMap<String, Value>) -> Result<Reads, BundleError> {
+    trees.get(&policy.id().to_string()).map(of_policy_json).ok_or_else(|| BundleError::Policy {
         file: "policies/".to_owned(),
         policy: policy.id().to_string(),
-        message: format!("could not read the policy's syntax tree: {e}"),
+        message: "the policy's syntax tree is missing".to_owned(),
         help: None,
-    })?;
-    Ok(of_policy_json(&json))
+    })
+}
+
+/// Every policy's JSON form (`Policy::to_json`), by id: computed once per bundle load, since
+/// converting a policy costs tens of microseconds and the analyses here need every one.
+pub fn trees<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Result<HashMap<String, Value>, BundleError> {
+    policies
+        .into_iter()
+        .map(|policy| {
+            let json = policy.to_json().map_err(|e| BundleError::Policy {
+                file: "policies/".to_owned(),
+                policy: policy.id().to_string(),
+                message: format!("could not read the policy's syntax tree: {e}"),
+                help: None,
+            })?;
+            Ok((policy.id().to_string(), json))
+        })
+        .collect()
 }
 
 /// The concepts the policies test membership in (`x in Concept::"..."`), when every `in` of
@@ -273,11 +294,10 @@ fn reads_of(policy: &Policy) -> Result<Reads, BundleError> {
 /// through `in`, so ancestors outside this set can be left out of the entities of a request
 /// without changing any result, and Cedar's per-request hierarchy work shrinks with them.
 /// `None` when some `in` has a computed right side: then every ancestor must stay.
-pub fn in_targets<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Option<BTreeSet<String>> {
+pub fn in_targets<'a>(trees: impl IntoIterator<Item = &'a Value>) -> Option<BTreeSet<String>> {
     let mut targets = BTreeSet::new();
-    for p in policies {
-        let json = p.to_json().ok()?;
-        if !literal_ins(&json, &mut targets) {
+    for json in trees {
+        if !literal_ins(json, &mut targets) {
             return None;
         }
     }
@@ -335,7 +355,9 @@ mod tests {
 
     #[test]
     fn in_targets_are_the_literal_concepts() {
-        let ps = |texts: &[&str]| -> Vec<Policy> { texts.iter().map(|t| Policy::from_str(t).unwrap()).collect() };
+        let ps = |texts: &[&str]| -> Vec<Value> {
+            texts.iter().map(|t| Policy::from_str(t).unwrap().to_json().unwrap()).collect()
+        };
         let set = ps(&[
             "forbid(principal, action, resource) unless { principal in Concept::\"A\" };",
             "forbid(principal, action, resource) unless { principal.location in [Concept::\"B\", Concept::\"C\"] };",
