@@ -114,6 +114,13 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
         };
         suites.push(result.map_err(|e: SuiteError| Stop::Exit(crate::fail(e, Exit::InvalidInput)))?);
     }
+    if suites.iter().all(|s| s.cases.is_empty()) {
+        eprintln!(
+            "error: no test cases found in {}",
+            args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        );
+        return Ok(Exit::Failed);
+    }
     let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
     let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
     let with_coverage = args.coverage || args.threshold.is_some();
@@ -148,7 +155,9 @@ fn is_cedar(path: &Path) -> bool {
 }
 
 fn is_suite(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
 }
 
 /// Whether a JSON file found in a directory holds Cedar test cases (an array of objects with a
@@ -156,9 +165,12 @@ fn is_suite(path: &Path) -> bool {
 fn cedar_tests_file(path: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(path) else { return true };
     match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Array(items)) => items.first().is_none_or(|i| i.get("request").is_some()),
-        // Unreadable JSON is reported when it is run as a test file.
-        _ => !text.trim_start().starts_with('['),
+        // An array of objects none of which has a `request` (an entities file) is skipped.
+        Ok(serde_json::Value::Array(items)) => {
+            items.is_empty() || items.iter().any(|i| i.get("request").is_some() || !i.is_object())
+        }
+        // Anything else, unreadable JSON included, is run, so that its problem is reported.
+        _ => true,
     }
 }
 
@@ -253,8 +265,13 @@ fn read_cedar(path: &Path, schema: Option<&Path>) -> Result<(PolicySet, Option<S
             };
             let result =
                 cedar_policy::Validator::new(parsed.clone()).validate(&set, cedar_policy::ValidationMode::Strict);
-            if !result.validation_passed() {
-                let errors: Vec<String> = result.validation_errors().map(ToString::to_string).collect();
+            // As `cedar run-tests`: warnings (an impossible policy, confusable text) fail too.
+            if !result.validation_passed_without_warnings() {
+                let errors: Vec<String> = result
+                    .validation_errors()
+                    .map(ToString::to_string)
+                    .chain(result.validation_warnings().map(|w| format!("warning: {w}")))
+                    .collect();
                 return Err(invalid(format!(
                     "the policies do not validate against `{}`: {}",
                     s.display(),
@@ -353,9 +370,9 @@ fn junit(suites: &[SuiteResult]) -> Result<String, quick_junit::SerializeError> 
             };
             let mut case = TestCase::new(c.name.clone(), status);
             case.set_classname(s.file.clone());
+            case.extra.insert("file".into(), s.file.clone().into());
             if let Some(line) = c.line {
                 case.extra.insert("line".into(), line.to_string().into());
-                case.extra.insert("file".into(), s.file.clone().into());
             }
             suite.add_test_case(case);
         }

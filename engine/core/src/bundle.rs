@@ -159,16 +159,24 @@ impl Bundle {
     pub fn load(files: &[SourceFile]) -> Result<Bundle, BundleError> {
         let mut graph = Graph::new();
         let mut vocab_graph = Graph::new();
+        // Every RDF file is read before giving up, so that all syntax errors show at once.
+        let mut problems = Vec::new();
         for f in files {
             match f.role {
                 SourceRole::Vocabulary | SourceRole::Blueprint | SourceRole::Federation => {
-                    crate::rdf::load_into(&mut graph, &f.name, f.text.as_bytes())?;
+                    if let Err(e) = crate::rdf::load_into(&mut graph, &f.name, f.text.as_bytes()) {
+                        problems.push(e);
+                        continue;
+                    }
                     if f.role == SourceRole::Vocabulary {
                         crate::rdf::load_into(&mut vocab_graph, &f.name, f.text.as_bytes())?;
                     }
                 }
                 _ => {}
             }
+        }
+        if let Some(e) = BundleError::from_several(problems) {
+            return Err(e);
         }
         let vocab = Vocabulary::compile(&vocab_graph);
         let blueprint = Blueprint::from_graph(&graph)?;

@@ -25,7 +25,6 @@ struct CedarRequest {
     principal: String,
     action: String,
     resource: String,
-    #[serde(default)]
     context: serde_json::Value,
 }
 
@@ -106,9 +105,7 @@ fn check(
     let principal = parse("principal", &case.request.principal)?;
     let action = parse("action", &case.request.action)?;
     let resource = parse("resource", &case.request.resource)?;
-    let context_json =
-        if case.request.context.is_null() { serde_json::json!({}) } else { case.request.context.clone() };
-    let context = Context::from_json_value(context_json, schema.map(|s| (s, &action)))
+    let context = Context::from_json_value(case.request.context.clone(), schema.map(|s| (s, &action)))
         .map_err(|e| format!("cannot read the context: {e}"))?;
     let request = Request::new(principal, action, resource, context, schema)
         .map_err(|e| format!("cannot build the request: {e}"))?;
@@ -143,7 +140,7 @@ fn check(
                 trace.held.insert(id);
             } else if errored.contains(&id) {
                 trace.errored.insert(id);
-            } else {
+            } else if request.action().is_some_and(|a| crate::decision::applies_to_action(p, a)) {
                 trace.not_held.insert(id);
             }
         }

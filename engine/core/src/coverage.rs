@@ -31,7 +31,8 @@ pub struct PolicyCoverage {
     pub errored: bool,
 }
 
-/// Coverage of one blueprint requirement enforced at request time.
+/// Coverage of one blueprint requirement enforced at request time by forbids (a Safe's permit
+/// has no conditions: it holds whenever evaluated, so it says nothing about a requirement).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequirementCoverage {
@@ -39,9 +40,10 @@ pub struct RequirementCoverage {
     pub id: String,
     /// The policies that decide it (baseline and local).
     pub policies: Vec<String>,
-    /// Some case met it (its forbids evaluated without firing, or its permit permitted).
+    /// Some case met it: one of its forbids was evaluated for an action it governs and did not
+    /// fire.
     pub satisfied: bool,
-    /// Some case violated it (one of its forbids fired, or its permit did not permit).
+    /// Some case violated it: one of its forbids fired.
     pub violated: bool,
 }
 
@@ -91,23 +93,15 @@ impl Coverage {
             .collect();
         let mut requirements = Vec::new();
         for r in bundle.blueprint.requirements.values() {
-            let deciding: Vec<&crate::policy::PolicyMeta> = meta.values().filter(|m| m.requirement == r.id).collect();
+            let deciding: Vec<&crate::policy::PolicyMeta> =
+                meta.values().filter(|m| m.requirement == r.id && m.effect == Effect::Forbid).collect();
             if deciding.is_empty() {
                 continue;
             }
             let (mut satisfied, mut violated) = (false, false);
             for m in &deciding {
-                let (held, not_held) = (trace.held.contains(&m.id), trace.not_held.contains(&m.id));
-                match m.effect {
-                    Effect::Forbid => {
-                        violated |= held;
-                        satisfied |= not_held;
-                    }
-                    Effect::Permit => {
-                        satisfied |= held;
-                        violated |= not_held;
-                    }
-                }
+                violated |= trace.held.contains(&m.id);
+                satisfied |= trace.not_held.contains(&m.id);
             }
             requirements.push(RequirementCoverage {
                 id: r.id.clone(),

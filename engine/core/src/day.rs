@@ -48,7 +48,8 @@ impl Day {
     pub fn iso(self) -> String {
         i32::try_from(self.0)
             .ok()
-            .and_then(|d| EPOCH.checked_add(jiff::Span::new().days(d)).ok())
+            .and_then(|d| jiff::Span::new().try_days(d).ok())
+            .and_then(|span| EPOCH.checked_add(span).ok())
             .map(|d| d.to_string())
             .unwrap_or_else(|| format!("day {}", self.0))
     }

@@ -240,7 +240,7 @@ impl Trace {
         self.errored.extend(other.errored.iter().cloned());
     }
 
-    fn record(&mut self, set: &PolicySet, fired: &Fired) {
+    fn record(&mut self, set: &PolicySet, fired: &Fired, action: &EntityUid) {
         let errored: BTreeSet<&str> = fired.errors.iter().map(|(id, _)| id.as_str()).collect();
         for p in set.policies() {
             let id = p.id().to_string();
@@ -248,10 +248,21 @@ impl Trace {
                 self.held.insert(id);
             } else if errored.contains(id.as_str()) {
                 self.errored.insert(id);
-            } else {
+            } else if applies_to_action(p, action) {
                 self.not_held.insert(id);
             }
         }
+    }
+}
+
+/// Whether a policy's action scope admits the action: a policy for another action was not
+/// exercised by a request, even though Cedar looked at it. (Action groups are not followed:
+/// the bundle's schema has none.)
+pub(crate) fn applies_to_action(p: &cedar_policy::Policy, action: &EntityUid) -> bool {
+    match p.action_constraint() {
+        cedar_policy::ActionConstraint::Any => true,
+        cedar_policy::ActionConstraint::Eq(a) => &a == action,
+        cedar_policy::ActionConstraint::In(list) => list.contains(action),
     }
 }
 
@@ -661,7 +672,7 @@ impl<'a, 't> Evaluator<'a, 't> {
             Some(trace) => {
                 let mut fired = Fired::default();
                 fired.run(&self.authorizer, request, set, &self.entities);
-                trace.record(set, &fired);
+                trace.record(set, &fired, &self.action);
                 into.extend(&fired);
             }
             None => into.run(&self.authorizer, request, set, &self.entities),

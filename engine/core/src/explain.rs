@@ -250,21 +250,38 @@ impl Eval<'_> {
         let arg = |k: &str| expr.get(op).and_then(|o| o.get(k));
         let mut parts = Vec::new();
         let mut structural = false;
+        let mut together = false;
         match op {
             "&&" | "||" => {
                 structural = true;
-                for side in [arg("left"), arg("right")].into_iter().flatten() {
-                    let text = expression_text(side).unwrap_or_default();
-                    let (_, b) = self.value(&text);
-                    // `a && b` true: both matter; false: the false ones. `||` the other way.
-                    let child_need = match (op, need, b) {
-                        ("&&", Some(true), _) | ("||", Some(false), _) => need,
-                        ("&&", Some(false), Some(false)) => Some(false),
-                        ("||", Some(true), Some(true)) => Some(true),
+                let sides: Vec<&Value> = [arg("left"), arg("right")].into_iter().flatten().collect();
+                let values: Vec<Option<bool>> =
+                    sides.iter().map(|s| self.value(&expression_text(s).unwrap_or_default()).1).collect();
+                // The value that makes the whole what it is: `a && b` false because of a false
+                // side, `a || b` true because of a true side.
+                let short = if op == "&&" { Some(false) } else { Some(true) };
+                let deciding_sides = values.iter().filter(|v| **v == short).count();
+                for (i, side) in sides.iter().enumerate() {
+                    let value = values.get(i).copied().flatten();
+                    let child_need = match need {
+                        // Every side had to be as it is: each one alone flips the whole.
+                        Some(n) if Some(n) != short => Some(n),
+                        // One side decided: it alone flips the whole. Several: none alone does,
+                        // so they decide together, and the whole is what decides.
+                        Some(n) if deciding_sides == 1 && value == Some(n) => Some(n),
                         _ => None,
                     };
-                    parts.push(self.node(side, child_need));
+                    let mut child = self.node(side, child_need);
+                    // Cedar stops at a left side that decides; it never evaluates the right.
+                    if i == 1
+                        && values.first().copied().flatten().is_some()
+                        && values.first().copied().flatten() == short
+                    {
+                        child.note = Some("not evaluated by Cedar: the left side decided".to_owned());
+                    }
+                    parts.push(child);
                 }
+                together = need.is_some() && need == short && deciding_sides > 1 && boolean == need;
             }
             "!" => {
                 structural = true;
@@ -281,7 +298,7 @@ impl Eval<'_> {
             }
             _ => {}
         }
-        let deciding = !structural && need.is_some() && boolean == need;
+        let deciding = (!structural && need.is_some() && boolean == need) || together;
         Node { note: day_note(&expression, &value), expression, value, deciding, parts }
     }
 
@@ -430,9 +447,6 @@ impl Remedies<'_> {
     fn find(&self, e: &Explained, elsewhere: &mut Option<Decision>) -> Vec<Remedy> {
         let Some(meta) = self.bundle.policies.meta.get(&e.policy) else { return Vec::new() };
         let key = meta.evidence.as_deref().unwrap_or_default();
-        if key.starts_with("site.") || key == "data.deidentification" {
-            return self.other_members(e, elsewhere).into_iter().collect();
-        }
         let mut out = Vec::new();
         for (change, patch) in self.candidates(e, meta, key) {
             if out.len() >= MAX_REMEDIES {
@@ -441,6 +455,9 @@ impl Remedies<'_> {
             if let Some(then) = self.flips(e, &patch) {
                 out.push(Remedy { change: format!("{change} satisfies {}", e.requirement), patch: Some(patch), then });
             }
+        }
+        if key.starts_with("site.") || key == "data.deidentification" {
+            out.extend(self.other_members(e, elsewhere));
         }
         out
     }
@@ -480,28 +497,43 @@ impl Remedies<'_> {
             *elsewhere = decide(self.bundle, self.req, DecideOptions { all_members: true }).ok();
         }
         let all = elsewhere.as_ref()?;
-        let ok: Vec<&str> = all
+        if !all.errors.is_empty() {
+            return None;
+        }
+        // Members where the same policy does not hold for the dataset, with what the Safe is
+        // there (other policies of the Safe may still deny).
+        let there: Vec<(&str, Outcome)> = all
             .members
             .iter()
             .filter(|m| m.member != e.member && m.datasets.iter().any(|d| Some(d) == e.dataset.as_ref()))
-            .filter(|m| {
-                let reasons = m.safes.get(&e.safe).map(|s| s.reasons.as_slice()).unwrap_or_default();
-                !reasons.iter().any(|r| r.policy == e.policy && r.dataset == e.dataset)
+            .filter_map(|m| {
+                let s = m.safes.get(&e.safe)?;
+                (!s.reasons.iter().any(|r| r.policy == e.policy && r.dataset == e.dataset))
+                    .then_some((m.member.as_str(), s.outcome))
             })
-            .map(|m| m.member.as_str())
             .collect();
-        if ok.is_empty() {
+        if there.is_empty() {
             return None;
         }
         let dataset = e.dataset.as_deref().unwrap_or("the data");
+        let allow: Vec<&str> = there.iter().filter(|(_, o)| *o == Outcome::Allow).map(|(m, _)| *m).collect();
+        let other: Vec<String> =
+            there.iter().filter(|(_, o)| *o != Outcome::Allow).map(|(m, o)| format!("{m} ({})", o.name())).collect();
+        let mut then = Vec::new();
+        if !allow.is_empty() {
+            then.push(format!("{} allows there at {}", e.safe.name(), allow.join(", ")));
+        }
+        if !other.is_empty() {
+            then.push(format!("{} still does not allow at {} for other reasons", e.safe.name(), other.join(", ")));
+        }
         Some(Remedy {
             change: format!(
                 "this is a property of the site, not of the evidence: analysing `{dataset}` at {} satisfies {}",
-                ok.join(", "),
+                there.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", "),
                 e.requirement
             ),
             patch: None,
-            then: format!("{} is met there for `{dataset}` (other Safes may still deny)", e.safe.name()),
+            then: then.join("; "),
         })
     }
 
@@ -623,6 +655,21 @@ impl Remedies<'_> {
             json!({"project": {"dacApprovals": all}})
         };
         match key {
+            "site.region" => {
+                // Where the researcher works is evidence: inside the dataset's region (the
+                // site's country or the holder's) the restriction is met.
+                let fed = &self.bundle.federation;
+                let site = fed.members.get(&e.member).map(|m| m.country.clone());
+                let holder =
+                    fed.datasets.get(&dataset).and_then(|ds| fed.members.get(&ds.holder)).map(|m| m.country.clone());
+                let places: BTreeSet<String> = [site, holder].into_iter().flatten().collect();
+                for c in places {
+                    out.push((
+                        format!("the researcher working from {}", vocab.display(&c)),
+                        json!({"researcher": {"location": crate::vocab::local_name(&c)}}),
+                    ));
+                }
+            }
             "project.ethics" => out.push((
                 format!("an ethics approval valid on {d}"),
                 json!({"project": {"ethics": {"committee": "research ethics committee", "approved": d, "expires": end}}}),
@@ -699,8 +746,8 @@ impl Remedies<'_> {
             )),
             "output.checkers" => {
                 let mut names = list(r.get("output").unwrap_or(&Value::Null), "checkers");
-                for n in 1..=2 {
-                    names.push(json!(format!("output checker {}", names.len() + n)));
+                for _ in 0..2 {
+                    names.push(json!(format!("output checker {}", names.len() + 1)));
                     out.push((
                         format!("sign-off by {} output checker(s)", names.len()),
                         json!({"output": {"checkers": names.clone()}}),

@@ -94,6 +94,12 @@ pub struct Expect {
     /// The request must be refused as invalid, with a message containing this text.
     #[serde(default)]
     pub invalid: Option<String>,
+    /// The decision must carry errors (a policy that could not be evaluated, an entity that
+    /// could not be built), each of these texts appearing in one of them. Without it, a
+    /// decision with errors fails the case: an error denies, and a deny the case expects for
+    /// another reason must not pass by accident.
+    #[serde(default)]
+    pub errors: Option<Vec<String>>,
 }
 
 /// What a case expects of one member.
@@ -148,14 +154,19 @@ impl MemberDetail {
 pub enum SafeExpect {
     /// Its outcome.
     Outcome(Outcome),
-    /// Its outcome and exactly these requirement ids among its reasons.
-    Detail {
-        /// The outcome.
-        outcome: Outcome,
-        /// Requirement ids (or policy ids).
-        #[serde(default)]
-        reasons: Option<Vec<String>>,
-    },
+    /// Its outcome and exactly these reasons.
+    Detail(SafeDetail),
+}
+
+/// One Safe's outcome and reasons.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SafeDetail {
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Exactly these reasons, by requirement id (or policy id).
+    #[serde(default)]
+    pub reasons: Option<Vec<String>>,
 }
 
 /// The result of one case.
@@ -233,8 +244,9 @@ pub fn parse(file: &str, text: &str) -> Result<Suite, SuiteError> {
 pub fn run(bundle: &Bundle, file: &str, text: &str, trace: &mut Trace) -> Result<SuiteResult, SuiteError> {
     let suite = parse(file, text)?;
     let mut cases = Vec::new();
-    for case in &suite.cases {
-        let line = line_of(text, &case.name);
+    for (i, case) in suite.cases.iter().enumerate() {
+        let nth = suite.cases.iter().take(i).filter(|c| c.name == case.name).count();
+        let line = line_of(text, &case.name, nth);
         let err = |message: String| SuiteError { file: file.to_owned(), message, line, column: None };
         let request = build_request(&suite.fixtures, case).map_err(|m| err(format!("case `{}`: {m}", case.name)))?;
         cases.push(run_case(bundle, case, &request, line, trace));
@@ -243,14 +255,19 @@ pub fn run(bundle: &Bundle, file: &str, text: &str, trace: &mut Trace) -> Result
     Ok(SuiteResult { file: file.to_owned(), name, format: "fivesafes".to_owned(), cases })
 }
 
-/// The line of `name: <name>` in the file.
-fn line_of(text: &str, name: &str) -> Option<usize> {
+/// The line of the `nth` case item whose `name:` is `name` (a case's, not the suite's: an item
+/// `- name:` or an indented `name:`).
+fn line_of(text: &str, name: &str, nth: usize) -> Option<usize> {
     text.lines()
-        .position(|l| {
-            let l = l.trim_start().trim_start_matches("- ").trim_start();
-            l.strip_prefix("name:").map(|v| v.trim().trim_matches(['"', '\''])) == Some(name)
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            let item = t.starts_with("- ") || (t.len() < l.len() && t.starts_with("name:"));
+            let t = t.trim_start_matches("- ").trim_start();
+            item && t.strip_prefix("name:").map(|v| v.trim().trim_matches(['"', '\''])) == Some(name)
         })
-        .map(|i| i + 1)
+        .nth(nth)
+        .map(|(i, _)| i + 1)
 }
 
 /// A case's request: its base fixture, patched with its own request, fixtures resolved.
@@ -264,7 +281,18 @@ pub fn build_request(fixtures: &Fixtures, case: &Case) -> Result<Value, String> 
     };
     match &case.request {
         Value::Null => {}
-        patch @ Value::Object(_) => merge_patch(&mut request, &resolve(fixtures, patch)?),
+        patch @ Value::Object(p) => {
+            let resolved = resolve(fixtures, patch)?;
+            // A fixture named in the patch replaces the base's value; an object merges into it.
+            if let Value::Object(target) = &mut request {
+                for key in ["researcher", "project"] {
+                    if matches!(p.get(key), Some(Value::String(_))) {
+                        target.remove(key);
+                    }
+                }
+            }
+            merge_patch(&mut request, &resolved);
+        }
         _ => return Err("`request` must be a mapping".to_owned()),
     }
     Ok(request)
@@ -307,13 +335,13 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
                 }
             }
         }
-        (t, p) => {
-            let mut p = p.clone();
-            if let Value::Object(map) = &mut p {
-                map.retain(|_, v| !v.is_null());
-            }
-            *t = p;
+        (t, Value::Object(p)) => {
+            // A patch object over a non-object: the target becomes an object, patched (so
+            // nulls inside the patch are removed at every depth).
+            *t = Value::Object(Map::new());
+            merge_patch(t, &Value::Object(p.clone()));
         }
+        (t, p) => *t = p.clone(),
     }
 }
 
@@ -365,6 +393,20 @@ fn run_case(bundle: &Bundle, case: &Case, request: &Value, line: Option<usize>, 
 }
 
 fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
+    match &expect.errors {
+        None if !d.errors.is_empty() => {
+            failures.push(format!("the decision has errors (expect them with `errors:`): {}", d.errors.join("; ")));
+        }
+        Some(want) => {
+            if d.errors.is_empty() {
+                failures.push("`errors`: expected errors, the decision has none".to_owned());
+            }
+            for w in want.iter().filter(|w| !d.errors.iter().any(|e| e.contains(w.as_str()))) {
+                failures.push(format!("`errors`: none mentions `{w}`; got: {}", d.errors.join("; ")));
+            }
+        }
+        None => {}
+    }
     let mut check = |path: String, want: Outcome, got: Outcome| {
         if want != got {
             failures.push(format!("`{path}`: expected {}, got {}", want.name(), got.name()));
@@ -391,7 +433,7 @@ fn compare(expect: &Expect, d: &Decision, failures: &mut Vec<String>) {
                     let path = format!("members.{member}.{}", safe.name());
                     match want {
                         SafeExpect::Outcome(o) => check(path, *o, s.outcome),
-                        SafeExpect::Detail { outcome, reasons } => {
+                        SafeExpect::Detail(SafeDetail { outcome, reasons }) => {
                             check(path.clone(), *outcome, s.outcome);
                             if let Some(r) = reasons {
                                 set_failures.extend(same_set(
@@ -479,6 +521,47 @@ mod tests {
             req,
             json!({"researcher": {"id": "x", "location": "DE", "training": []}, "datasets": [{"id": "d1", "variables": ["v"]}]})
         );
+    }
+
+    #[test]
+    fn a_fixture_named_in_the_patch_replaces_the_base_value() {
+        let suite = parse(
+            "t.yaml",
+            "fixtures:\n  researchers:\n    a: {id: a, training: [1]}\n    b: {id: b}\n  requests:\n    base: {researcher: a}\ncases:\n  - name: c\n    base: base\n    request: {researcher: b, project: {x: {y: null}}}\n    expect: {}\n",
+        )
+        .unwrap();
+        let req = build_request(&suite.fixtures, &suite.cases[0]).unwrap();
+        assert_eq!(req, json!({"researcher": {"id": "b"}, "project": {"x": {}}}));
+    }
+
+    #[test]
+    fn a_typo_in_a_safe_expectation_is_refused() {
+        let err = parse(
+            "t.yaml",
+            "cases:\n  - name: c\n    expect:\n      members:\n        x: {people: {outcome: deny, reason: [A]}}\n",
+        )
+        .unwrap_err();
+        assert!(err.line.is_some(), "{err}");
+    }
+
+    #[test]
+    fn a_decision_with_errors_fails_unless_expected() {
+        let mut failures = Vec::new();
+        let bundle = Bundle::load(&embedded::default_sources()).unwrap();
+        let d = Decision::failed(&bundle, None, "policy `x` failed: overflow".to_owned());
+        compare(&Expect { decision: Some(Outcome::Deny), ..Expect::default() }, &d, &mut failures);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        failures.clear();
+        let want = Expect { errors: Some(vec!["overflow".to_owned()]), ..Expect::default() };
+        compare(&want, &d, &mut failures);
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn a_case_line_skips_the_suite_name_and_counts_duplicates() {
+        let text = "name: c\ncases:\n  - name: c\n    expect: {}\n  - name: c\n    expect: {}\n";
+        assert_eq!(line_of(text, "c", 0), Some(3));
+        assert_eq!(line_of(text, "c", 1), Some(5));
     }
 
     #[test]

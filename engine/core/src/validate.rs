@@ -109,7 +109,10 @@ fn collect_load_errors(e: &BundleError, finder: &Finder<'_>, out: &mut Vec<Diagn
         // A model error names an RDF subject: point at where the bundle describes it.
         BundleError::Model { subject, .. } => {
             let mut d = from_located(e.located().into_iter().next(), e, finder);
-            if let Some(at) = finder.find_term(subject, &[SourceRole::Federation, SourceRole::Blueprint]) {
+            // Only an IRI names something a file describes (not "bundle").
+            if subject.contains(':')
+                && let Some(at) = finder.find_term(subject, &[SourceRole::Federation, SourceRole::Blueprint])
+            {
                 at.apply(&mut d);
             }
             out.push(d);
@@ -166,11 +169,26 @@ fn named_annotation(message: &str) -> Option<&str> {
     rest.get(..end)
 }
 
+/// Where the first `permit` or `forbid` keyword (followed by `(`) is.
+fn effect_at(text: &str) -> Option<usize> {
+    ["permit", "forbid"]
+        .iter()
+        .flat_map(|e| text.match_indices(e).map(|(i, m)| (i, m.len())))
+        .filter(|(i, len)| {
+            let before = i.checked_sub(1).and_then(|b| text.get(b..*i));
+            let after = text.get(i + len..).map(str::trim_start);
+            before.is_none_or(|c| c.chars().all(char::is_whitespace)) && after.is_some_and(|a| a.starts_with('('))
+        })
+        .map(|(i, _)| i)
+        .min()
+}
+
 /// `@key(...)` in the policy that starts at `from`: its offset and length.
 fn annotation_at(text: &str, from: usize, key: &str) -> Option<(usize, usize)> {
     let rest = text.get(from..)?;
-    // Only within this policy: annotations come before its effect.
-    let policy_end = ["permit", "forbid"].iter().filter_map(|e| rest.find(e)).min().unwrap_or(rest.len());
+    // Only within this policy: annotations come before its effect (`permit (` or `forbid (`,
+    // not the words inside an annotation such as `@id("people.permit")`).
+    let policy_end = effect_at(rest).unwrap_or(rest.len());
     let i = rest.get(..policy_end)?.find(&format!("@{key}("))?;
     let len = rest.get(i..policy_end)?.find(')').map(|e| e + 1)?;
     Some((from + i, len))
@@ -428,9 +446,13 @@ fn problem(severity: Severity, code: &str, message: String, help: &str) -> Diagn
     }
 }
 
-/// IRIs in a policy's JSON form: `Concept` entity ids and strings that look like IRIs.
+/// IRIs in a policy's JSON form: `Concept` entity ids and strings that look like IRIs, in its
+/// scope and conditions (annotations are text for people, not terms).
 fn collect_iris(v: &serde_json::Value, out: &mut BTreeSet<String>) {
     match v {
+        serde_json::Value::Object(map) if map.contains_key("effect") => {
+            map.iter().filter(|(k, _)| k.as_str() != "annotations").for_each(|(_, x)| collect_iris(x, out));
+        }
         serde_json::Value::Object(map) => {
             if let (Some(serde_json::Value::String(t)), Some(serde_json::Value::String(id))) =
                 (map.get("type"), map.get("id"))
@@ -643,6 +665,38 @@ mod tests {
         assert!(r.valid, "a warning leaves the bundle valid");
         assert_eq!(d.file.as_deref(), Some("policies/members/no-osl.cedar"));
         assert!(d.message.contains("no-osl.never"), "{d:?}");
+    }
+
+    #[test]
+    fn an_annotation_with_a_url_is_not_a_term() {
+        let r = with("people.cedar", |t| {
+            t.replacen("@id(\"people.identity\")", "@see(\"https://example.org/guide\")\n@id(\"people.identity\")", 1)
+        });
+        assert!(r.valid, "{r:#?}");
+    }
+
+    #[test]
+    fn a_bad_annotation_of_a_permit_is_underlined() {
+        let r = with("people.cedar", |t| t.replacen("@requirement(\"ORG.PEO.1\")", "@requirement(\"ORG.PEO.77\")", 1));
+        let d = r.diagnostics.first().unwrap();
+        let text = embedded::default_sources()
+            .into_iter()
+            .find(|f| f.name == "policies/people.cedar")
+            .map(|f| f.text.replacen("@requirement(\"ORG.PEO.1\")", "@requirement(\"ORG.PEO.77\")", 1))
+            .unwrap();
+        let (o, l) = (d.offset.unwrap(), d.length.unwrap());
+        assert_eq!(text.get(o..o + l), Some("@requirement(\"ORG.PEO.77\")"), "{d:?}");
+    }
+
+    #[test]
+    fn two_broken_rdf_files_are_both_reported() {
+        let mut files = embedded::default_sources();
+        for f in files.iter_mut().filter(|f| f.name.ends_with("diseases.ttl") || f.name.ends_with("federation.ttl")) {
+            f.text.push_str("\n<a> <b> .\n");
+        }
+        let r = validate(&files);
+        let bad: BTreeSet<_> = r.diagnostics.iter().filter_map(|d| d.file.as_deref()).collect();
+        assert!(bad.len() >= 2, "{r:#?}");
     }
 
     #[test]
