@@ -101,3 +101,26 @@ fn check_conditions(case: &str, e: &Explained) {
     }
     assert!(!e.deciding.is_empty(), "{case}: {}", e.policy);
 }
+
+#[test]
+fn sides_that_decide_only_together_are_reported_together() {
+    // A GS (EEA-only) dataset at ch-zrh by a researcher in Switzerland: neither the site nor
+    // the researcher is within the region, so neither change alone flips the rule.
+    let bundle = Bundle::load(&embedded::default_sources()).unwrap();
+    let text =
+        std::fs::read_to_string(fivesafes_tests::root().join("examples/requests/33-gs-region-where-it-may-run.json"))
+            .unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["researcher"]["location"] = Value::from("CH");
+    let req = DecisionRequest::from_value(value).unwrap();
+    let x = explain(&bundle, &req, DecideOptions { all_members: true }).unwrap();
+    let e = x
+        .explained
+        .iter()
+        .find(|e| e.member == "ch-zrh" && e.policy == "settings.geographic-restriction")
+        .unwrap_or_else(|| panic!("{x:#?}"));
+    let deciding: Vec<&str> = e.deciding.iter().map(|d| d.expression.as_str()).collect();
+    assert!(deciding.contains(&"context.region.siteWithin && context.region.researcherWithin"), "{deciding:?}");
+    assert!(!deciding.contains(&"context.region.siteWithin"), "{deciding:?}");
+    assert!(!deciding.contains(&"context.region.researcherWithin"), "{deciding:?}");
+}
