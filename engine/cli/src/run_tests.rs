@@ -3,13 +3,12 @@
 
 use crate::exit::Exit;
 use crate::{render, sources};
-use cedar_policy::{PolicyId, PolicySet, Schema};
+use cedar_policy::{PolicySet, Schema};
 use fivesafes_core::coverage::Coverage;
 use fivesafes_core::suite::{SuiteError, SuiteResult};
-use fivesafes_core::{Bundle, Trace, cedar_tests, suite};
+use fivesafes_core::{Trace, cedar_tests, suite};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// Output format.
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -68,22 +67,16 @@ struct Report {
     coverage_met: bool,
 }
 
-/// A problem that stops the run before any verdict.
-enum Stop {
-    Exit(Exit),
-}
-
 /// Run the command. Exit 0 when every case passed (and coverage meets `--threshold`); 1 when a
 /// case failed or coverage is below it; 3 a suite file is malformed; 4 the bundle is invalid;
 /// 5 a file could not be read or written.
 pub fn run(args: &Args) -> Exit {
-    match run_inner(args) {
-        Ok(e) | Err(Stop::Exit(e)) => e,
-    }
+    // `Err` is a problem that stops the run before any verdict.
+    run_inner(args).unwrap_or_else(|stop| stop)
 }
 
-fn run_inner(args: &Args) -> Result<Exit, Stop> {
-    let bundle = args.bundle.load().map_err(Stop::Exit)?;
+fn run_inner(args: &Args) -> Result<Exit, Exit> {
+    let bundle = args.bundle.load()?;
     let own = match &args.policies {
         Some(p) => Some(read_cedar(p, args.schema.as_deref())?),
         None => None,
@@ -96,7 +89,7 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
     let mut bundle_ran = false;
     for path in &suite_files {
         let name = path.display().to_string();
-        let text = sources::read(path).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
+        let text = sources::read(path).map_err(|e| crate::fail(e, Exit::CannotRead))?;
         let result = if is_cedar(path) {
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             let load = move |file: &str| entities_file(&dir, file);
@@ -104,15 +97,15 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
                 Some((set, schema)) => cedar_tests::run(&name, &text, set, schema.as_ref(), &load, &mut own_trace),
                 None => {
                     bundle_ran = true;
-                    let all = all_policies(&bundle);
-                    cedar_tests::run(&name, &text, &all, Some(&bundle.policies.schema), &load, &mut trace)
+                    let all = &bundle.policies.all;
+                    cedar_tests::run(&name, &text, all, Some(&bundle.policies.schema), &load, &mut trace)
                 }
             }
         } else {
             bundle_ran = true;
             suite::run(&bundle, &name, &text, &mut trace)
         };
-        suites.push(result.map_err(|e: SuiteError| Stop::Exit(crate::fail(e, Exit::InvalidInput)))?);
+        suites.push(result.map_err(|e: SuiteError| crate::fail(e, Exit::InvalidInput))?);
     }
     if suites.iter().all(|s| s.cases.is_empty()) {
         eprintln!(
@@ -136,11 +129,11 @@ fn run_inner(args: &Args) -> Result<Exit, Stop> {
     if let Some(path) = &args.junit {
         let xml = junit(&report.suites).map_err(|e| {
             eprintln!("error: cannot write JUnit XML: {e}");
-            Stop::Exit(Exit::CannotRead)
+            Exit::CannotRead
         })?;
         std::fs::write(path, xml).map_err(|e| {
             eprintln!("error: cannot write `{}`: {e}", path.display());
-            Stop::Exit(Exit::CannotRead)
+            Exit::CannotRead
         })?;
     }
     match args.format {
@@ -176,7 +169,7 @@ fn cedar_tests_file(path: &Path) -> bool {
 
 /// The suite files named, directories searched recursively in name order. A JSON file found in
 /// a directory is a Cedar test file only when it holds test cases (entities files are skipped).
-fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Stop> {
+fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -185,17 +178,17 @@ fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Stop> {
             out.push(p.clone());
         } else {
             eprintln!("error: `{}` is neither a file nor a directory", p.display());
-            return Err(Stop::Exit(Exit::CannotRead));
+            return Err(Exit::CannotRead);
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Stop> {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Exit> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| {
             eprintln!("error: cannot read `{}`: {e}", dir.display());
-            Stop::Exit(Exit::CannotRead)
+            Exit::CannotRead
         })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -221,64 +214,20 @@ fn entities_file(dir: &Path, name: &str) -> Result<String, String> {
     }
 }
 
-/// Every policy of the bundle: the baseline and every member's local rules.
-fn all_policies(bundle: &Bundle) -> PolicySet {
-    let mut all = bundle.policies.baseline.clone();
-    for set in bundle.policies.local_only.values() {
-        for p in set.policies() {
-            // Ids are unique across the bundle (checked at load).
-            let _ = all.add(p.clone());
-        }
-    }
-    all
-}
-
-/// A Cedar policy file (policies named by their `@id`, as the Cedar CLI names them) and an
-/// optional schema the policies must validate against.
-fn read_cedar(path: &Path, schema: Option<&Path>) -> Result<(PolicySet, Option<Schema>), Stop> {
+/// A Cedar policy file and an optional schema (JSON when its name ends in `.json`), read.
+fn read_cedar(path: &Path, schema: Option<&Path>) -> Result<(PolicySet, Option<Schema>), Exit> {
     let invalid = |message: String| {
         eprintln!("error: {message}");
-        Stop::Exit(Exit::InvalidInput)
+        Exit::InvalidInput
     };
-    let text = sources::read(path).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
-    let parsed = PolicySet::from_str(&text).map_err(|e| {
-        invalid(format!("`{}`: {}", path.display(), fivesafes_core::policy::diagnostic_text(&text, &e)))
-    })?;
-    let mut set = PolicySet::new();
-    for p in parsed.policies() {
-        let p = match p.annotation("id") {
-            Some(id) => p.new_id(PolicyId::new(id)),
-            None => p.clone(),
-        };
-        set.add(p).map_err(|e| invalid(format!("`{}`: {e}", path.display())))?;
-    }
+    let read = |p: &Path| sources::read(p).map_err(|e| crate::fail(e, Exit::CannotRead));
+    let name = path.display().to_string();
+    let set = cedar_tests::policies_from_text(&name, &read(path)?).map_err(invalid)?;
     let schema = match schema {
         None => None,
         Some(s) => {
-            let text = sources::read(s).map_err(|e| Stop::Exit(crate::fail(e, Exit::CannotRead)))?;
-            let parsed = if s.extension().is_some_and(|e| e == "json") {
-                Schema::from_json_str(&text).map_err(|e| invalid(format!("`{}`: {e}", s.display())))?
-            } else {
-                Schema::from_cedarschema_str(&text).map(|(schema, _)| schema).map_err(|e| {
-                    invalid(format!("`{}`: {}", s.display(), fivesafes_core::policy::diagnostic_text(&text, &e)))
-                })?
-            };
-            let result =
-                cedar_policy::Validator::new(parsed.clone()).validate(&set, cedar_policy::ValidationMode::Strict);
-            // As `cedar run-tests`: warnings (an impossible policy, confusable text) fail too.
-            if !result.validation_passed_without_warnings() {
-                let errors: Vec<String> = result
-                    .validation_errors()
-                    .map(ToString::to_string)
-                    .chain(result.validation_warnings().map(|w| format!("warning: {w}")))
-                    .collect();
-                return Err(invalid(format!(
-                    "the policies do not validate against `{}`: {}",
-                    s.display(),
-                    errors.join("; ")
-                )));
-            }
-            Some(parsed)
+            let json = s.extension().is_some_and(|e| e == "json");
+            Some(cedar_tests::schema_for(&s.display().to_string(), &read(s)?, json, &set).map_err(invalid)?)
         }
     };
     Ok((set, schema))

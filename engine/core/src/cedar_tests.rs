@@ -7,9 +7,12 @@
 
 use crate::decision::Trace;
 use crate::suite::{CaseResult, SuiteError, SuiteResult};
-use cedar_policy::{Authorizer, Context, Effect, Entities, PolicySet, Request, Schema};
+use cedar_policy::{
+    Authorizer, Context, Effect, Entities, PolicyId, PolicySet, Request, Schema, ValidationMode, Validator,
+};
 use serde::Deserialize;
 use std::collections::BTreeSet;
+use std::str::FromStr;
 
 #[derive(Deserialize)]
 struct CedarCase {
@@ -53,6 +56,45 @@ impl Split {
         }
         Ok(Split { permits, forbids })
     }
+}
+
+/// The policies of a Cedar file given to `run-tests` files (as `cedar run-tests --policies`):
+/// each named by its `@id` annotation when it has one, otherwise as Cedar numbers them.
+pub fn policies_from_text(file: &str, text: &str) -> Result<PolicySet, String> {
+    let parsed =
+        PolicySet::from_str(text).map_err(|e| format!("`{file}`: {}", crate::policy::diagnostic_text(text, &e)))?;
+    let mut set = PolicySet::new();
+    for p in parsed.policies() {
+        let p = match p.annotation("id") {
+            Some(id) => p.new_id(PolicyId::new(id)),
+            None => p.clone(),
+        };
+        set.add(p).map_err(|e| format!("`{file}`: {e}"))?;
+    }
+    Ok(set)
+}
+
+/// The schema of `run-tests` files (as `cedar run-tests --schema`; Cedar syntax, or JSON when
+/// `json`), which the policies must validate against without errors or warnings.
+pub fn schema_for(file: &str, text: &str, json: bool, policies: &PolicySet) -> Result<Schema, String> {
+    let schema = if json {
+        Schema::from_json_str(text).map_err(|e| format!("`{file}`: {e}"))?
+    } else {
+        Schema::from_cedarschema_str(text)
+            .map(|(schema, _)| schema)
+            .map_err(|e| format!("`{file}`: {}", crate::policy::diagnostic_text(text, &e)))?
+    };
+    let result = Validator::new(schema.clone()).validate(policies, ValidationMode::Strict);
+    // As `cedar run-tests`: warnings (an impossible policy, confusable text) fail too.
+    if !result.validation_passed_without_warnings() {
+        let problems: Vec<String> = result
+            .validation_errors()
+            .map(ToString::to_string)
+            .chain(result.validation_warnings().map(|w| format!("warning: {w}")))
+            .collect();
+        return Err(format!("the policies do not validate against `{file}`: {}", problems.join("; ")));
+    }
+    Ok(schema)
 }
 
 /// Run a Cedar `run-tests` file against a policy set.

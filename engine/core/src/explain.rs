@@ -9,16 +9,21 @@
 use crate::blueprint::Safe;
 use crate::bundle::Bundle;
 use crate::day::Day;
-use crate::decision::{BundleRef, DecideOptions, Decision, Reason, decide, with_cedar_inputs};
-use crate::policy::{Outcome, PolicyMeta};
+use crate::decision::{BundleRef, DecideOptions, Reason, decide, with_cedar_inputs};
+use crate::policy::Outcome;
 use crate::request::DecisionRequest;
-use crate::suite::merge_patch;
-use cedar_policy::{Entities, EvalResult, Expression, Policy, PolicyId, Request};
+use cedar_policy::{Entities, EvalResult, Expression, Request};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use serde_json::Value;
+use std::cell::OnceCell;
 use std::str::FromStr;
+
+mod cedar_text;
+mod remedy;
+
+use cedar_text::expression_text;
+use remedy::Remedies;
 
 /// The explanation of a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -143,10 +148,9 @@ pub fn explain(bundle: &Bundle, req: &DecisionRequest, options: DecideOptions) -
         }
         out
     })?;
-    let ctx = Remedies { bundle, request: &request_json, day, options, req };
-    let mut elsewhere: Option<Decision> = None;
+    let ctx = Remedies { bundle, request: &request_json, day, options, req, everywhere: OnceCell::new() };
     for e in &mut explained {
-        e.remedies = ctx.find(e, &mut elsewhere);
+        e.remedies = ctx.find(e);
     }
     Ok(Explanation {
         decision: decision.decision,
@@ -163,12 +167,6 @@ pub fn explanation_schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Explanation)).unwrap_or_default()
 }
 
-/// A policy of the bundle by id (baseline or any member's local rules).
-fn policy_of<'b>(bundle: &'b Bundle, id: &str) -> Option<&'b Policy> {
-    let pid = PolicyId::new(id);
-    bundle.policies.baseline.policy(&pid).or_else(|| bundle.policies.local_only.values().find_map(|s| s.policy(&pid)))
-}
-
 fn explain_reason(
     bundle: &Bundle,
     member: &str,
@@ -179,8 +177,7 @@ fn explain_reason(
 ) -> Explained {
     let mut conditions = Vec::new();
     let mut deciding = Vec::new();
-    let json = policy_of(bundle, &reason.policy).and_then(|p| p.to_json().ok());
-    if let (Some(json), Some(Ok(request))) = (&json, &cedar) {
+    if let (Some(json), Some(Ok(request))) = (bundle.policies.trees.get(&reason.policy), &cedar) {
         let eval = Eval { request, entities };
         for c in json.get("conditions").and_then(Value::as_array).into_iter().flatten() {
             let kind = c.get("kind").and_then(Value::as_str).unwrap_or("when").to_owned();
@@ -261,6 +258,7 @@ impl Eval<'_> {
                 // side, `a || b` true because of a true side.
                 let short = if op == "&&" { Some(false) } else { Some(true) };
                 let deciding_sides = values.iter().filter(|v| **v == short).count();
+                let left_decided = values.first().copied().flatten().is_some_and(|l| Some(l) == short);
                 for (i, side) in sides.iter().enumerate() {
                     let value = values.get(i).copied().flatten();
                     let child_need = match need {
@@ -273,10 +271,7 @@ impl Eval<'_> {
                     };
                     let mut child = self.node(side, child_need);
                     // Cedar stops at a left side that decides; it never evaluates the right.
-                    if i == 1
-                        && values.first().copied().flatten().is_some()
-                        && values.first().copied().flatten() == short
-                    {
+                    if i == 1 && left_decided {
                         child.note = Some("not evaluated by Cedar: the left side decided".to_owned());
                     }
                     parts.push(child);
@@ -321,103 +316,6 @@ impl Eval<'_> {
     }
 }
 
-/// A Cedar expression's text, from its JSON form, written as an author writes it (`>=` stays
-/// `>=`); forms this printer does not know go through Cedar's own printer.
-fn expression_text(expr: &Value) -> Option<String> {
-    print_expr(expr).or_else(|| cedar_printed(expr))
-}
-
-fn cedar_printed(expr: &Value) -> Option<String> {
-    let policy = json!({
-        "effect": "permit",
-        "principal": {"op": "All"},
-        "action": {"op": "All"},
-        "resource": {"op": "All"},
-        "conditions": [{"kind": "when", "body": expr}],
-    });
-    let text = Policy::from_json(None, policy).ok()?.to_cedar()?;
-    let start = text.find("when {")? + "when {".len();
-    let end = text.rfind('}')?;
-    let body = text.get(start..end)?;
-    Some(body.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-const INFIX: &[&str] = &["==", "!=", "<", "<=", ">", ">=", "&&", "||", "+", "-", "*", "in"];
-const METHODS: &[&str] = &["contains", "containsAll", "containsAny", "getTag", "hasTag"];
-
-/// Print an expression; compound operands get parentheses.
-fn print_expr(e: &Value) -> Option<String> {
-    let (op, arg) = e.as_object().filter(|m| m.len() == 1).and_then(|m| m.iter().next())?;
-    let sub = |k: &str| arg.get(k).and_then(print_operand);
-    Some(match op.as_str() {
-        "Var" => arg.as_str()?.to_owned(),
-        "Value" => print_value(arg)?,
-        "!" => format!("!{}", sub("arg")?),
-        "neg" => format!("-{}", sub("arg")?),
-        "isEmpty" => format!("{}.isEmpty()", sub("arg")?),
-        "." => format!("{}.{}", sub("left")?, arg.get("attr")?.as_str()?),
-        "has" => format!("{} has {}", sub("left")?, arg.get("attr")?.as_str()?),
-        "like" => format!("{} like \"{}\"", sub("left")?, arg.get("pattern").and_then(like_pattern)?),
-        "is" => match arg.get("in") {
-            Some(i) => format!("{} is {} in {}", sub("left")?, arg.get("entity_type")?.as_str()?, print_operand(i)?),
-            None => format!("{} is {}", sub("left")?, arg.get("entity_type")?.as_str()?),
-        },
-        o if INFIX.contains(&o) => format!("{} {o} {}", sub("left")?, sub("right")?),
-        o if METHODS.contains(&o) => format!("{}.{o}({})", sub("left")?, print_expr(arg.get("right")?)?),
-        "if-then-else" => format!(
-            "if {} then {} else {}",
-            print_expr(arg.get("if")?)?,
-            print_expr(arg.get("then")?)?,
-            print_expr(arg.get("else")?)?
-        ),
-        "Set" => {
-            let items: Option<Vec<String>> = arg.as_array()?.iter().map(print_expr).collect();
-            format!("[{}]", items?.join(", "))
-        }
-        "Record" => {
-            let fields: Option<Vec<String>> =
-                arg.as_object()?.iter().map(|(k, v)| Some(format!("\"{k}\": {}", print_expr(v)?))).collect();
-            format!("{{{}}}", fields?.join(", "))
-        }
-        _ => return None,
-    })
-}
-
-/// An operand: atoms as they are, compound expressions in parentheses.
-fn print_operand(e: &Value) -> Option<String> {
-    let text = print_expr(e)?;
-    let op = e.as_object().and_then(|m| m.keys().next()).map(String::as_str).unwrap_or_default();
-    let atom = matches!(op, "Var" | "Value" | "." | "Set" | "Record") || METHODS.contains(&op) || op == "isEmpty";
-    Some(if atom { text } else { format!("({text})") })
-}
-
-fn print_value(v: &Value) -> Option<String> {
-    Some(match v {
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => serde_json::to_string(s).ok()?,
-        Value::Object(m) => {
-            let uid = m.get("__entity")?;
-            let id = serde_json::to_string(uid.get("id")?.as_str()?).ok()?;
-            format!("{}::{id}", uid.get("type")?.as_str()?)
-        }
-        _ => return None,
-    })
-}
-
-fn like_pattern(p: &Value) -> Option<String> {
-    let parts: Option<Vec<String>> = p
-        .as_array()?
-        .iter()
-        .map(|x| match x {
-            Value::String(w) if w == "Wildcard" => Some("*".to_owned()),
-            Value::Object(m) => m.get("Literal").and_then(Value::as_str).map(|l| l.replace('*', "\\*")),
-            _ => None,
-        })
-        .collect();
-    Some(parts?.concat())
-}
-
 /// Day numbers (days since 1970-01-01) shown as dates.
 fn day_note(expression: &str, value: &str) -> Option<String> {
     let dayish = ["today", "until", "Until", "Day"].iter().any(|k| expression.contains(k));
@@ -428,427 +326,12 @@ fn day_note(expression: &str, value: &str) -> Option<String> {
     Some(if n <= 0 { "no date".to_owned() } else { Day::from_number(n).iso() })
 }
 
-/// Finds and checks changes of evidence.
-struct Remedies<'a> {
-    bundle: &'a Bundle,
-    request: &'a Value,
-    day: Day,
-    options: DecideOptions,
-    req: &'a DecisionRequest,
-}
-
-/// A candidate change: in words, and as a merge patch.
-type Candidate = (String, Value);
-
-/// At most this many remedies per deny or review.
-const MAX_REMEDIES: usize = 3;
-
-impl Remedies<'_> {
-    fn find(&self, e: &Explained, elsewhere: &mut Option<Decision>) -> Vec<Remedy> {
-        let Some(meta) = self.bundle.policies.meta.get(&e.policy) else { return Vec::new() };
-        let key = meta.evidence.as_deref().unwrap_or_default();
-        let mut out = Vec::new();
-        for (change, patch) in self.candidates(e, meta, key) {
-            if out.len() >= MAX_REMEDIES {
-                break;
-            }
-            if let Some(then) = self.flips(e, &patch) {
-                out.push(Remedy { change: format!("{change} satisfies {}", e.requirement), patch: Some(patch), then });
-            }
-        }
-        if key.starts_with("site.") || key == "data.deidentification" {
-            out.extend(self.other_members(e, elsewhere));
-        }
-        out
-    }
-
-    /// Decide the patched request: the Safe's outcome at the member when the reason is gone.
-    fn flips(&self, e: &Explained, patch: &Value) -> Option<String> {
-        let mut changed = self.request.clone();
-        merge_patch(&mut changed, patch);
-        let req = DecisionRequest::from_value(changed).ok()?;
-        let d = decide(self.bundle, &req, self.options).ok()?;
-        if !d.errors.is_empty() {
-            return None;
-        }
-        let m = d.members.iter().find(|m| m.member == e.member)?;
-        let s = m.safes.get(&e.safe)?;
-        if s.reasons.iter().any(|r| r.policy == e.policy && r.dataset == e.dataset) {
-            return None;
-        }
-        Some(match s.outcome {
-            Outcome::Allow => format!("{} at {} becomes allow", e.safe.name(), e.member),
-            o => {
-                let others: BTreeSet<&str> = s.reasons.iter().map(|r| r.requirement.as_str()).collect();
-                format!(
-                    "{} at {} still {} for {}",
-                    e.safe.name(),
-                    e.member,
-                    if o == Outcome::Review { "goes to review" } else { "denies" },
-                    others.into_iter().collect::<Vec<_>>().join(", ")
-                )
-            }
-        })
-    }
-
-    /// Where a site's property decides: the members where the same policy does not hold.
-    fn other_members(&self, e: &Explained, elsewhere: &mut Option<Decision>) -> Option<Remedy> {
-        if elsewhere.is_none() {
-            *elsewhere = decide(self.bundle, self.req, DecideOptions { all_members: true }).ok();
-        }
-        let all = elsewhere.as_ref()?;
-        if !all.errors.is_empty() {
-            return None;
-        }
-        // Members where the same policy does not hold for the dataset, with what the Safe is
-        // there (other policies of the Safe may still deny).
-        let there: Vec<(&str, Outcome)> = all
-            .members
-            .iter()
-            .filter(|m| m.member != e.member && m.datasets.iter().any(|d| Some(d) == e.dataset.as_ref()))
-            .filter_map(|m| {
-                let s = m.safes.get(&e.safe)?;
-                (!s.reasons.iter().any(|r| r.policy == e.policy && r.dataset == e.dataset))
-                    .then_some((m.member.as_str(), s.outcome))
-            })
-            .collect();
-        if there.is_empty() {
-            return None;
-        }
-        let dataset = e.dataset.as_deref().unwrap_or("the data");
-        let allow: Vec<&str> = there.iter().filter(|(_, o)| *o == Outcome::Allow).map(|(m, _)| *m).collect();
-        let other: Vec<String> =
-            there.iter().filter(|(_, o)| *o != Outcome::Allow).map(|(m, o)| format!("{m} ({})", o.name())).collect();
-        let mut then = Vec::new();
-        if !allow.is_empty() {
-            then.push(format!("{} allows there at {}", e.safe.name(), allow.join(", ")));
-        }
-        if !other.is_empty() {
-            then.push(format!("{} still does not allow at {} for other reasons", e.safe.name(), other.join(", ")));
-        }
-        Some(Remedy {
-            change: format!(
-                "this is a property of the site, not of the evidence: analysing `{dataset}` at {} satisfies {}",
-                there.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", "),
-                e.requirement
-            ),
-            patch: None,
-            then: then.join("; "),
-        })
-    }
-
-    fn candidates(&self, e: &Explained, meta: &PolicyMeta, key: &str) -> Vec<Candidate> {
-        let d = self.day.iso();
-        let year = self.day.plus(365).iso();
-        let r = self.request;
-        let researcher = r.get("researcher").cloned().unwrap_or(Value::Null);
-        let project = r.get("project").cloned().unwrap_or(Value::Null);
-        let list = |v: &Value, k: &str| v.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
-        let vocab = &self.bundle.vocab;
-        let dataset = e.dataset.clone().unwrap_or_default();
-        let mut out: Vec<Candidate> = Vec::new();
-        let concepts = in_targets(self.bundle, &e.policy);
-        // Terms a concept stands for: itself and what the vocabularies put under it.
-        // Terms the request already uses (an expired record to renew) come first.
-        let used: BTreeSet<String> = ["accreditations", "training", "agreements"]
-            .iter()
-            .flat_map(|f| list(&researcher, f))
-            .filter_map(|x| {
-                ["scheme", "course", "agreement"]
-                    .iter()
-                    .find_map(|k| x.get(*k).and_then(Value::as_str))
-                    .map(crate::vocab::expand)
-            })
-            .chain(list(&project, "legalBasis").iter().filter_map(Value::as_str).map(crate::vocab::expand))
-            .collect();
-        let terms_under = |c: &str| -> Vec<String> {
-            let mut t: Vec<String> = vocab.terms().filter(|t| vocab.is_a(t, c)).map(str::to_owned).collect();
-            t.sort_by_key(|x| (!used.contains(x), x.as_str() != c, x.len(), x.clone()));
-            t.into_iter().take(4).collect()
-        };
-        for (left, concept) in &concepts {
-            match left.as_str() {
-                "principal" => {
-                    for t in terms_under(concept) {
-                        let shown = vocab.display(&t);
-                        let (field, item, words) = match key {
-                            "researcher.training" => (
-                                "training",
-                                json!({"course": t, "completed": d, "expires": year}),
-                                format!("a training record for {shown}, completed {d} and valid on {d},"),
-                            ),
-                            "researcher.agreements" => (
-                                "agreements",
-                                json!({"agreement": t, "signed": d}),
-                                format!("the agreement {shown}, signed {d},"),
-                            ),
-                            _ => (
-                                "accreditations",
-                                json!({"scheme": t, "issued": d, "expires": year}),
-                                format!("an accreditation {shown}, valid on {d},"),
-                            ),
-                        };
-                        let mut items = list(&researcher, field);
-                        items.push(item);
-                        out.push((words, json!({"researcher": {field: items}})));
-                    }
-                }
-                "principal.location" => {
-                    let fed = &self.bundle.federation;
-                    let site = fed.members.get(&e.member).map(|m| m.country.clone());
-                    let holder = fed
-                        .datasets
-                        .get(&dataset)
-                        .and_then(|ds| fed.members.get(&ds.holder))
-                        .map(|m| m.country.clone());
-                    let places: BTreeSet<String> = [site, holder].into_iter().flatten().collect();
-                    for c in places.into_iter().filter(|c| vocab.is_a(c, concept) || c == concept) {
-                        let code = crate::vocab::local_name(&c).to_owned();
-                        out.push((
-                            format!("the researcher working from {}", vocab.display(&c)),
-                            json!({"researcher": {"location": code}}),
-                        ));
-                    }
-                }
-                "context.project" => {
-                    for t in terms_under(concept).into_iter().filter(|t| t != concept) {
-                        let mut items = list(&project, "legalBasis");
-                        items.push(json!(t));
-                        out.push((
-                            format!("the legal basis {}", vocab.display(&t)),
-                            json!({"project": {"legalBasis": items}}),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-        // Approvals given now run to the end of the project, and at least to the request day.
-        let end = project.get("end").and_then(Value::as_str).unwrap_or(&year).to_owned().max(d.clone());
-        let requested: Vec<Value> = list(r, "datasets")
-            .into_iter()
-            .find(|x| x.get("id").and_then(Value::as_str) == Some(dataset.as_str()))
-            .map(|x| list(&x, "variables"))
-            .unwrap_or_default();
-        let approvals = list(&project, "dacApprovals");
-        let approval =
-            approvals.iter().position(|a| a.get("dataset").and_then(Value::as_str) == Some(dataset.as_str()));
-        let with_approval = |edit: &dyn Fn(&mut Value)| -> Value {
-            let mut all = approvals.clone();
-            match approval.and_then(|i| all.get_mut(i)) {
-                Some(a) => {
-                    // Whatever else changes, the approval must be valid on the request day.
-                    if a.get("expires").and_then(Value::as_str).is_some_and(|x| x < d.as_str()) {
-                        a["expires"] = json!(end);
-                    }
-                    if a.get("approved").and_then(Value::as_str).is_none_or(|x| x > d.as_str()) {
-                        a["approved"] = json!(d);
-                    }
-                    edit(a);
-                }
-                None => {
-                    let mut a = json!({"dataset": dataset, "approved": d, "expires": end, "variables": requested});
-                    edit(&mut a);
-                    all.push(a);
-                }
-            }
-            json!({"project": {"dacApprovals": all}})
-        };
-        match key {
-            "site.region" => {
-                // Where the researcher works is evidence: inside the dataset's region (the
-                // site's country or the holder's) the restriction is met.
-                let fed = &self.bundle.federation;
-                let site = fed.members.get(&e.member).map(|m| m.country.clone());
-                let holder =
-                    fed.datasets.get(&dataset).and_then(|ds| fed.members.get(&ds.holder)).map(|m| m.country.clone());
-                let places: BTreeSet<String> = [site, holder].into_iter().flatten().collect();
-                for c in places {
-                    out.push((
-                        format!("the researcher working from {}", vocab.display(&c)),
-                        json!({"researcher": {"location": crate::vocab::local_name(&c)}}),
-                    ));
-                }
-            }
-            "project.ethics" => out.push((
-                format!("an ethics approval valid on {d}"),
-                json!({"project": {"ethics": {"committee": "research ethics committee", "approved": d, "expires": end}}}),
-            )),
-            "project.dac" => out.push((
-                format!("a Data Access Committee approval for `{dataset}` valid on {d}"),
-                with_approval(&|a| a["expires"] = json!(end)),
-            )),
-            "data.minimisation" => {
-                let approved: Vec<Value> = approval
-                    .and_then(|i| approvals.get(i))
-                    .map(|a| list(a, "variables"))
-                    .unwrap_or_default();
-                let keep: Vec<Value> = requested.iter().filter(|v| approved.contains(v)).cloned().collect();
-                let drop: Vec<String> =
-                    requested.iter().filter(|v| !approved.contains(v)).filter_map(|v| v.as_str().map(str::to_owned)).collect();
-                if !keep.is_empty() {
-                    out.push((
-                        format!("requesting only the approved variables of `{dataset}` (without {})", drop.join(", ")),
-                        self.with_variables(&dataset, keep),
-                    ));
-                }
-                out.push((
-                    format!(
-                        "a DAC approval for `{dataset}`, valid on {d}, that covers {}",
-                        requested.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
-                    ),
-                    with_approval(&|a| {
-                        let mut vars = list(a, "variables");
-                        vars.extend(requested.iter().filter(|v| !vars.contains(v)).cloned().collect::<Vec<_>>());
-                        a["variables"] = Value::Array(vars);
-                    }),
-                ));
-            }
-            "data.variables" => {
-                let held = self.bundle.federation.datasets.get(&dataset).map(|ds| &ds.variables);
-                let (keep, drop): (Vec<Value>, Vec<Value>) = requested
-                    .iter()
-                    .cloned()
-                    .partition(|v| v.as_str().is_some_and(|s| held.is_some_and(|h| h.contains(s))));
-                if !keep.is_empty() {
-                    let names: Vec<&str> = drop.iter().filter_map(Value::as_str).collect();
-                    out.push((
-                        format!("not requesting {}, which `{dataset}` does not hold,", names.join(", ")),
-                        self.with_variables(&dataset, keep),
-                    ));
-                }
-            }
-            "data.linkage" => {
-                out.push((
-                    format!("a DAC approval for `{dataset}`, valid on {d}, that allows linkage"),
-                    with_approval(&|a| a["linkage"] = json!(true)),
-                ));
-                let alone: Vec<Value> = list(r, "datasets")
-                    .into_iter()
-                    .filter(|x| x.get("id").and_then(Value::as_str) == Some(dataset.as_str()))
-                    .collect();
-                out.push((format!("analysing `{dataset}` alone, without linking it"), json!({"datasets": alone})));
-            }
-            "project.period" => {
-                let start = project.get("start").and_then(Value::as_str).unwrap_or_default();
-                if start > d.as_str() {
-                    out.push((format!("a project period that starts by {d}"), json!({"project": {"start": d}})));
-                } else {
-                    out.push((format!("a project period that runs until {d}"), json!({"project": {"end": d}})));
-                }
-            }
-            "project.duo" if meta.requirement.starts_with("SEM.PRJ") && e.local_rule_of.is_some() => {
-                out.push(("a non-commercial project".to_owned(), json!({"project": {"commercial": false}})));
-            }
-            "output.sdc" => out.push((
-                "an output check that passes".to_owned(),
-                json!({"output": {"sdc": "pass"}}),
-            )),
-            "output.checkers" => {
-                let mut names = list(r.get("output").unwrap_or(&Value::Null), "checkers");
-                for _ in 0..2 {
-                    names.push(json!(format!("output checker {}", names.len() + 1)));
-                    out.push((
-                        format!("sign-off by {} output checker(s)", names.len()),
-                        json!({"output": {"checkers": names.clone()}}),
-                    ));
-                }
-            }
-            k if k.starts_with("unknown.") => {
-                let mut cleaned = r.clone();
-                let mut removed = Vec::new();
-                drop_undefined_terms(&mut cleaned, vocab, &mut removed);
-                if !removed.is_empty() {
-                    let mut patch = serde_json::Map::new();
-                    if let (Value::Object(new), Value::Object(old)) = (&cleaned, r) {
-                        for (k, v) in new {
-                            if old.get(k) != Some(v) {
-                                patch.insert(k.clone(), v.clone());
-                            }
-                        }
-                    }
-                    out.push((format!("removing the undefined term(s) {}", removed.join(", ")), Value::Object(patch)));
-                }
-            }
-            _ => {}
-        }
-        out
-    }
-
-    fn with_variables(&self, dataset: &str, keep: Vec<Value>) -> Value {
-        let mut datasets = self.request.get("datasets").and_then(Value::as_array).cloned().unwrap_or_default();
-        for x in &mut datasets {
-            if x.get("id").and_then(Value::as_str) == Some(dataset) {
-                x["variables"] = Value::Array(keep.clone());
-            }
-        }
-        json!({"datasets": datasets})
-    }
-}
-
-/// The concepts a policy tests membership in, with what it tests (`principal`,
-/// `principal.location`, `context.project`, ...).
-fn in_targets(bundle: &Bundle, policy: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(json) = policy_of(bundle, policy).and_then(|p| p.to_json().ok()) {
-        collect_in(&json, &mut out);
-    }
-    out
-}
-
-fn collect_in(v: &Value, out: &mut Vec<(String, String)>) {
-    if let Some(inner) = v.get("in")
-        && let (Some(left), Some(id)) =
-            (inner.get("left"), inner.pointer("/right/Value/__entity/id").and_then(Value::as_str))
-        && let Some(text) = expression_text(left)
-    {
-        out.push((text, id.to_owned()));
-    }
-    match v {
-        Value::Object(m) => m.values().for_each(|x| collect_in(x, out)),
-        Value::Array(a) => a.iter().for_each(|x| collect_in(x, out)),
-        _ => {}
-    }
-}
-
-/// Remove from arrays the strings that name terms no vocabulary defines.
-fn drop_undefined_terms(v: &mut Value, vocab: &crate::vocab::Vocabulary, removed: &mut Vec<String>) {
-    match v {
-        Value::Array(items) => {
-            items.retain(|x| {
-                let undefined: Vec<&str> = match x {
-                    Value::String(s) => vec![s.as_str()],
-                    Value::Object(m) => m.values().filter_map(Value::as_str).collect(),
-                    _ => Vec::new(),
-                }
-                .into_iter()
-                .filter(|s| looks_like_term(s) && !vocab.defines(&crate::vocab::expand(s)))
-                .collect();
-                removed.extend(undefined.iter().map(|s| format!("`{s}`")));
-                undefined.is_empty()
-            });
-            items.iter_mut().for_each(|x| drop_undefined_terms(x, vocab, removed));
-        }
-        Value::Object(m) => m.values_mut().for_each(|x| drop_undefined_terms(x, vocab, removed)),
-        _ => {}
-    }
-}
-
-/// A CURIE or IRI naming a term (`fs:Foo`, `DUO:0000042`, `https://...`), not a date or a time.
-fn looks_like_term(s: &str) -> bool {
-    s.split_once(':').is_some_and(|(prefix, rest)| {
-        prefix.chars().next().is_some_and(char::is_alphabetic)
-            && prefix.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && !rest.is_empty()
-            && !rest.contains(char::is_whitespace)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
     use super::*;
     use crate::embedded;
+    use serde_json::json;
 
     fn bundle() -> Bundle {
         Bundle::load(&embedded::default_sources()).unwrap()

@@ -83,6 +83,11 @@ pub struct Policies {
     /// The concepts policies test membership in, if all `in` tests are literal (see
     /// [`crate::scope::in_targets`]): Cedar entities keep only these ancestors.
     pub in_targets: Option<BTreeSet<String>>,
+    /// Every policy of the bundle (the baseline and every member's local rules), by `@id`.
+    pub all: PolicySet,
+    /// Every policy's JSON form (`Policy::to_json`) by id, converted once at load for the
+    /// analyses that read a policy's conditions (scope, membership, explanations, validation).
+    pub trees: std::collections::HashMap<String, serde_json::Value>,
 }
 
 /// A Cedar source file.
@@ -157,7 +162,17 @@ impl Policies {
         let trees = crate::scope::trees(all.policies())?;
         let slices = Slices::new(&base, &local_only, &trees)?;
         let in_targets = crate::scope::in_targets(trees.values());
-        Ok(Policies { schema: schema_value, baseline: base, per_member, local_only, meta, slices, in_targets })
+        Ok(Policies {
+            schema: schema_value,
+            baseline: base,
+            per_member,
+            local_only,
+            meta,
+            slices,
+            in_targets,
+            all,
+            trees,
+        })
     }
 
     /// Whether an entity's ancestor must be kept: some policy may test membership in it.

@@ -218,13 +218,8 @@ impl Checks<'_> {
     /// identifiers and strings), located in the policy's file.
     fn cedar_warnings(&self, out: &mut Vec<Diagnostic>) {
         let policies = &self.bundle.policies;
-        let mut all = policies.baseline.clone();
-        for p in policies.local_only.values().flat_map(|s| s.policies()) {
-            // Ids are unique across the bundle (checked at load).
-            let _ = all.add(p.clone());
-        }
-        let result =
-            cedar_policy::Validator::new(policies.schema.clone()).validate(&all, cedar_policy::ValidationMode::Strict);
+        let result = cedar_policy::Validator::new(policies.schema.clone())
+            .validate(&policies.all, cedar_policy::ValidationMode::Strict);
         for w in result.validation_warnings() {
             let id = w.policy_id().to_string();
             let mut d = problem(
@@ -332,17 +327,10 @@ impl Checks<'_> {
     /// Every IRI a policy names (as a `Concept` uid or a string) is defined by a vocabulary.
     fn policy_iris(&self, out: &mut Vec<Diagnostic>) {
         let policies = &self.bundle.policies;
-        let sets = std::iter::once(&policies.baseline).chain(policies.local_only.values());
-        let mut seen = BTreeSet::new();
-        for policy in sets.flat_map(|s| s.policies()) {
-            let id = policy.id().to_string();
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            let Some(m) = policies.meta.get(&id) else { continue };
-            let Ok(json) = policy.to_json() else { continue };
+        for (id, m) in &policies.meta {
+            let Some(json) = policies.trees.get(id) else { continue };
             let mut iris = BTreeSet::new();
-            collect_iris(&json, &mut iris);
+            collect_iris(json, &mut iris);
             for iri in iris.into_iter().filter(|i| !self.bundle.vocab.defines(i)) {
                 let mut d = problem(
                     Severity::Error,
