@@ -70,3 +70,4 @@ cargo bench --workspace --locked --no-run
 
 echo
 echo "all checks passed"
+echo "target/ uses $(du -sh target | cut -f1)"
