@@ -26,8 +26,12 @@ pub enum Engine {
 /// Arguments of `fivesafes decide`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The request (JSON, schemas/request.schema.json); `-` reads standard input.
+    /// The request (JSON, schemas/request.schema.json; `-` reads standard input), or a Five
+    /// Safes RO-Crate: a BagIt ZIP archive, a crate or bag directory, or a bare
+    /// ro-crate-metadata.json (see docs/ro-crate.md).
     request: PathBuf,
+    #[command(flatten)]
+    read: crate::crates::ReadArgs,
     /// A federation bundle directory (federation RDF at the top, `members/*.cedar`, `vocab/`);
     /// default: the embedded example federation.
     #[arg(long)]
@@ -55,6 +59,16 @@ pub struct Args {
 
 /// Run the command.
 pub fn run(args: &Args) -> Exit {
+    if args.request.as_os_str() != "-" && crate::crates::is_crate(&args.request) {
+        if args.engine == Engine::Wasm {
+            eprintln!("error: a crate is read by the native engine; `--engine wasm` takes a JSON request");
+            return Exit::Usage;
+        }
+        let bundle =
+            crate::sources::BundleArgs { bundle: args.bundle.clone(), baseline: None, vocab: args.vocab.clone() };
+        let options = DecideOptions { all_members: args.all_members };
+        return crate::crates::decide(&args.request, &args.read, &bundle, options, args.format);
+    }
     let text = match read_request(&args.request) {
         Ok(t) => t,
         Err(exit) => return exit,

@@ -20,6 +20,7 @@ macro_rules! outln {
 }
 
 mod build;
+mod crates;
 mod decide;
 mod duo_match;
 mod exit;
@@ -51,6 +52,11 @@ struct Cli {
 enum Command {
     /// Decide a request: for every member TRE in scope, for every Safe, allow / review / deny.
     Decide(decide::Args),
+    /// Five Safes RO-Crates: check a submitted crate, or assess it and write the result back.
+    Crate {
+        #[command(subcommand)]
+        command: crates::Command,
+    },
     /// Explain every deny and review: the condition that decided it and what would flip it.
     Explain(explain::Args),
     /// DUO matching of a research purpose against a dataset's data use conditions (DUOS v4).
@@ -77,6 +83,7 @@ fn main() -> std::process::ExitCode {
     let exit = match cli.command {
         Command::Decide(args) => decide::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Crate { command } => crates::run(&command),
         Command::Duo { command } => duo_match::run(&command),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => run_tests::run(&args),

@@ -1,0 +1,1 @@
+SELECT age_band, sex, systolic_bp, ldl_cholesterol FROM cohort;
