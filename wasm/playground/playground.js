@@ -15,6 +15,7 @@ const ROLE_LABELS = {
   federation: "Federation",
   vocabulary: "Vocabularies",
   blueprint: "Blueprint",
+  keys: "Visa issuers' keys",
 };
 const DEBOUNCE_MS = 200;
 
@@ -388,6 +389,7 @@ function classify(file, path) {
   const lower = file.name.toLowerCase();
   const folders = path.split("/").slice(0, -1).map((f) => f.toLowerCase());
   if (lower.endsWith(".cedar")) return { role: "local-policy", name: `policies/members/${file.name}` };
+  if (lower.endsWith(".json") && folders.includes("keys")) return { role: "keys", name: `keys/${file.name}` };
   if (RDF_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
     return lower.startsWith("vocab") || folders.includes("vocab")
       ? { role: "vocabulary", name: `vocab/${file.name}` }

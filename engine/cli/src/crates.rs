@@ -48,6 +48,10 @@ pub struct ReadArgs {
     /// The day the request is judged on (YYYY-MM-DD); default: today (UTC).
     #[arg(long)]
     pub time: Option<String>,
+    /// A GA4GH Passport whose visas are evidence too: `{"ga4gh_passport_v1": [...]}`, a JSON
+    /// list of visas or one visa per line (see docs/passports.md). Native engine only.
+    #[arg(long)]
+    pub passport: Option<PathBuf>,
 }
 
 /// Arguments of `fivesafes crate assess`.
@@ -160,8 +164,14 @@ pub fn decide(
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    let result = fivesafes_rocrate::decide(&bundle, &krate, &read_options(read), options);
+    let passport = match read.passport.as_deref().map(crate::passports::read).transpose() {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let decider = crate::passports::Decider::new(&bundle, passport.as_ref(), options);
+    let result = fivesafes_rocrate::decide_with(&bundle, &krate, &read_options(read), &|r| decider.decide(r));
     print_notes(&result.notes);
+    decider.print_notes();
     crate::decide::print(&result.decision, format);
     crate::decide::exit_of(&result.decision)
 }
@@ -208,11 +218,17 @@ fn assess(args: &AssessArgs) -> Exit {
         decide: DecideOptions { all_members: args.all_members },
         end_time,
     };
-    let assessment = match fivesafes_rocrate::assess(&bundle, &krate, &options) {
+    let passport = match args.read.passport.as_deref().map(crate::passports::read).transpose() {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let decider = crate::passports::Decider::new(&bundle, passport.as_ref(), options.decide);
+    let assessment = match fivesafes_rocrate::assess_with(&bundle, &krate, &options, &|r| decider.decide(r)) {
         Ok(a) => a,
         Err(e) => return crate::fail(e, Exit::InvalidInput),
     };
     print_notes(&assessment.decision.notes);
+    decider.print_notes();
     let written = if args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
         assessment
             .files

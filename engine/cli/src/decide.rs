@@ -59,6 +59,10 @@ pub struct Args {
 
 /// Run the command.
 pub fn run(args: &Args) -> Exit {
+    if args.read.passport.is_some() && args.engine == Engine::Wasm {
+        eprintln!("error: passports are verified by the native engine; `--engine wasm` takes no `--passport`");
+        return Exit::Usage;
+    }
     if args.request.as_os_str() != "-" && crate::crates::is_crate(&args.request) {
         if args.engine == Engine::Wasm {
             eprintln!("error: a crate is read by the native engine; `--engine wasm` takes a JSON request");
@@ -92,6 +96,12 @@ pub fn run(args: &Args) -> Exit {
         Err(exit) => return exit,
     };
     let options = DecideOptions { all_members: args.all_members };
+    if let Some(path) = &args.read.passport {
+        return match crate::passports::read(path) {
+            Ok(passport) => crate::passports::decide(&bundle, &text, &passport, options, args.format),
+            Err(exit) => exit,
+        };
+    }
     match decide_json_checked(&bundle, &text, options) {
         Ok(decision) => {
             print(&decision, args.format);

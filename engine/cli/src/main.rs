@@ -25,6 +25,7 @@ mod decide;
 mod duo_match;
 mod exit;
 mod explain;
+mod passports;
 mod render;
 mod run_tests;
 mod schema;
@@ -57,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: crates::Command,
     },
+    /// GA4GH Passports: verify a passport's visas and see what each member accepts.
+    Passport {
+        #[command(subcommand)]
+        command: passports::Command,
+    },
     /// Explain every deny and review: the condition that decided it and what would flip it.
     Explain(explain::Args),
     /// DUO matching of a research purpose against a dataset's data use conditions (DUOS v4).
@@ -84,6 +90,7 @@ fn main() -> std::process::ExitCode {
         Command::Decide(args) => decide::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Crate { command } => crates::run(&command),
+        Command::Passport { command } => passports::run(&command),
         Command::Duo { command } => duo_match::run(&command),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => run_tests::run(&args),

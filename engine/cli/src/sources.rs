@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// Where the bundle comes from: the options shared by the commands that load one.
 #[derive(clap::Args)]
 pub struct BundleArgs {
-    /// A federation bundle directory (federation RDF at the top, `members/*.cedar`, `vocab/`);
+    /// A federation bundle directory (federation RDF at the top, `members/*.cedar`, `vocab/`,
+    /// visa issuers' key sets in `keys/*.json`);
     /// default: the embedded example federation.
     #[arg(long)]
     pub bundle: Option<PathBuf>,
@@ -97,6 +98,12 @@ pub fn collect(baseline: Option<&Path>, dir: Option<&Path>, vocab: &[PathBuf]) -
             if vocab_dir.is_dir() {
                 for p in sorted_files(&vocab_dir)?.into_iter().filter(|p| rdf_file(p)) {
                     files.push(SourceFile::new(SourceRole::Vocabulary, p.display().to_string(), read(&p)?));
+                }
+            }
+            let keys = dir.join("keys");
+            if keys.is_dir() {
+                for p in sorted_files(&keys)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+                    files.push(SourceFile::new(SourceRole::Keys, p.display().to_string(), read(&p)?));
                 }
             }
             let members = dir.join("members");

@@ -83,11 +83,15 @@ fn a_bundle_directory_loads_like_the_embedded_default() {
     let dir = std::env::temp_dir().join(format!("fivesafes-bundle-{}", std::process::id()));
     let _ = std::fs::create_dir_all(dir.join("members"));
     let _ = std::fs::create_dir_all(dir.join("vocab"));
+    let _ = std::fs::create_dir_all(dir.join("keys"));
     let copy = |from: &str, to: &str| {
         std::fs::copy(root().join(from), dir.join(to)).unwrap_or_else(|e| panic!("{from}: {e}"));
     };
     copy("examples/federation/federation.ttl", "federation.ttl");
     copy("vocab/diseases.ttl", "vocab/diseases.ttl");
+    for k in ["federation-aai", "kaleva-permits"] {
+        copy(&format!("examples/federation/keys/{k}.jwks.json"), &format!("keys/{k}.jwks.json"));
+    }
     for m in ["de-hd", "fi-fin", "nl-odi", "es-bcn", "no-osl", "gb-sail", "ch-zrh"] {
         copy(&format!("policies/members/{m}.cedar"), &format!("members/{m}.cedar"));
     }

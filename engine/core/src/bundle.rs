@@ -30,6 +30,9 @@ pub enum SourceRole {
     Federation,
     /// A member's local Cedar policies.
     LocalPolicy,
+    /// A JSON Web Key Set (RFC 7517) of a passport visa issuer the federation names
+    /// (`fs:jwksFile`): the keys its visas are verified against. Never fetched.
+    Keys,
 }
 
 impl SourceRole {
@@ -41,6 +44,7 @@ impl SourceRole {
             SourceRole::BaselinePolicy => "baseline-policy",
             SourceRole::Federation => "federation",
             SourceRole::LocalPolicy => "local-policy",
+            SourceRole::Keys => "keys",
         }
     }
 }
@@ -187,7 +191,16 @@ impl Bundle {
                 help: Some("include blueprint/requirements.ttl".to_owned()),
             });
         }
-        let federation = Federation::from_graph(&graph, &vocab)?;
+        let mut federation = Federation::from_graph(&graph, &vocab)?;
+        let mut missing = Vec::new();
+        for issuer in federation.visa_issuers.values_mut() {
+            match files.iter().find(|f| f.role == SourceRole::Keys && f.basename() == issuer.jwks_file) {
+                Some(keys) => issuer.jwks = keys.text.clone(),
+                None => missing.push(BundleError::MissingFile {
+                    file: format!("keys/{} (keys of visa issuer `{}`)", issuer.jwks_file, issuer.issuer),
+                }),
+            }
+        }
         let schema = files
             .iter()
             .find(|f| f.role == SourceRole::Schema)
@@ -195,7 +208,6 @@ impl Bundle {
         let baseline: Vec<NamedText> =
             files.iter().filter(|f| f.role == SourceRole::BaselinePolicy).map(NamedText::of).collect();
         let mut locals = BTreeMap::new();
-        let mut missing = Vec::new();
         for m in federation.members.values() {
             let Some(file) = &m.local_policy else { continue };
             match files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file) {

@@ -303,21 +303,7 @@ fn decide_inner(
         let name = bundle.federation.members.get(member).map(|m| m.name.clone()).unwrap_or_default();
         members.push(MemberDecision { member: member.to_owned(), name, role, datasets, outcome, safes });
     }
-    let runs_at: Vec<String> =
-        members.iter().filter(|m| m.outcome == Outcome::Allow).map(|m| m.member.clone()).collect();
-    let decision = if !errors.is_empty() || members.is_empty() {
-        Outcome::Deny
-    } else if options.all_members {
-        if !runs_at.is_empty() {
-            Outcome::Allow
-        } else if members.iter().any(|m| m.outcome == Outcome::Review) {
-            Outcome::Review
-        } else {
-            Outcome::Deny
-        }
-    } else {
-        members.iter().map(|m| m.outcome).max().unwrap_or(Outcome::Deny)
-    };
+    let (decision, runs_at) = overall(&members, &errors, options.all_members);
     let obligations = obligations(bundle, &facts, &members);
     Ok(Decision {
         decision,
@@ -331,6 +317,28 @@ fn decide_inner(
         obligations,
         errors,
     })
+}
+
+/// The overall outcome and the members where the analysis may run, from the members'
+/// decisions: any error denies; with `all_members` one member that allows is enough, otherwise
+/// the worst member outcome decides.
+pub fn overall(members: &[MemberDecision], errors: &[String], all_members: bool) -> (Outcome, Vec<String>) {
+    let runs_at: Vec<String> =
+        members.iter().filter(|m| m.outcome == Outcome::Allow).map(|m| m.member.clone()).collect();
+    let decision = if !errors.is_empty() || members.is_empty() {
+        Outcome::Deny
+    } else if all_members {
+        if !runs_at.is_empty() {
+            Outcome::Allow
+        } else if members.iter().any(|m| m.outcome == Outcome::Review) {
+            Outcome::Review
+        } else {
+            Outcome::Deny
+        }
+    } else {
+        members.iter().map(|m| m.outcome).max().unwrap_or(Outcome::Deny)
+    };
+    (decision, runs_at)
 }
 
 /// The Cedar calls a decision makes, for measuring the engine against a bare Cedar call:

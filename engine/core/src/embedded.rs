@@ -33,6 +33,8 @@ const EXAMPLE_FEDERATION: &[(SourceRole, &str, &str)] = &[
     source!(SourceRole::LocalPolicy, "policies/members/no-osl.cedar"),
     source!(SourceRole::LocalPolicy, "policies/members/gb-sail.cedar"),
     source!(SourceRole::LocalPolicy, "policies/members/ch-zrh.cedar"),
+    source!(SourceRole::Keys, "examples/federation/keys/federation-aai.jwks.json"),
+    source!(SourceRole::Keys, "examples/federation/keys/kaleva-permits.jwks.json"),
 ];
 
 fn files(list: &[(SourceRole, &str, &str)]) -> Vec<SourceFile> {

@@ -5,7 +5,7 @@ use crate::duo::{self, DatasetUse};
 use crate::error::BundleError;
 use crate::rdf::{View, iri, ns, subject};
 use crate::vocab::Vocabulary;
-use oxigraph::model::Graph;
+use oxigraph::model::{Graph, NamedOrBlankNodeRef};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A member TRE.
@@ -27,6 +27,57 @@ pub struct MemberTre {
     pub certified_until: Option<Day>,
     /// File name of its local policies.
     pub local_policy: Option<String>,
+    /// Which passport visa issuers it trusts, for which visa types (`fs:trustsVisas`).
+    #[serde(default)]
+    pub visa_trust: Vec<VisaTrust>,
+}
+
+/// A member's trust in a passport visa issuer for some visa types.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisaTrust {
+    /// The issuer's IRI in the bundle (an `fs:VisaIssuer`).
+    pub issuer: String,
+    /// The visa types accepted from it (`type` claim values, e.g. `ControlledAccessGrants`).
+    pub visa_types: Vec<String>,
+    /// The visa sources (`source` claim values) accepted from it; empty: any source.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// An issuer of GA4GH Passport visas the federation knows, with its keys.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisaIssuer {
+    /// IRI in the bundle.
+    pub iri: String,
+    /// Name.
+    pub name: String,
+    /// The `iss` claim its visas carry (compared as a full, case-sensitive string).
+    pub issuer: String,
+    /// The file of its JSON Web Key Set in the bundle's `keys/` (`fs:jwksFile`).
+    pub jwks_file: String,
+    /// That key set's JSON text.
+    #[serde(default)]
+    pub jwks: String,
+}
+
+/// An organisation researchers are affiliated with, as passports name it: the scope of an
+/// eduPerson scoped affiliation (`faculty@uni.example` has scope `uni.example`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organisation {
+    /// IRI (a ROR identifier, or one of the bundle).
+    pub iri: String,
+    /// Name.
+    pub name: String,
+    /// Country (ISO 3166-1 alpha-2).
+    pub country: String,
+    /// Whether it is for profit (unset: not declared).
+    #[serde(default)]
+    pub for_profit: Option<bool>,
+    /// Affiliation scopes (`fs:affiliationScope`, a DNS domain).
+    pub scopes: Vec<String>,
 }
 
 /// A dataset held by a member.
@@ -75,6 +126,12 @@ pub struct Federation {
     pub members: BTreeMap<String, MemberTre>,
     /// Datasets by id.
     pub datasets: BTreeMap<String, Dataset>,
+    /// Passport visa issuers by IRI.
+    #[serde(default)]
+    pub visa_issuers: BTreeMap<String, VisaIssuer>,
+    /// Organisations by IRI.
+    #[serde(default)]
+    pub organisations: BTreeMap<String, Organisation>,
 }
 
 impl Federation {
@@ -127,6 +184,34 @@ impl Federation {
                 Err(e) => problems.push(e),
             }
         }
+        for i in view.instances(&fs("VisaIssuer")) {
+            match read_visa_issuer(&view, &i) {
+                Ok(issuer) => {
+                    out.visa_issuers.insert(issuer.iri.clone(), issuer);
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        for o in view.instances(&fs("Organisation")) {
+            match read_organisation(&view, &o) {
+                Ok(Some(org)) => {
+                    out.organisations.insert(org.iri.clone(), org);
+                }
+                Ok(None) => {}
+                Err(e) => problems.push(e),
+            }
+        }
+        for m in out.members.values() {
+            for t in &m.visa_trust {
+                if !out.visa_issuers.contains_key(&t.issuer) {
+                    problems.push(model(
+                        &m.iri,
+                        &format!("trusts visas from `{}`, which is not described as an `fs:VisaIssuer`", t.issuer),
+                        "describe the issuer with `fs:issuer` and `fs:jwksFile`",
+                    ));
+                }
+            }
+        }
         for d in view.instances(&fs("Dataset")) {
             match read_dataset(&view, &d, &by_iri, vocab) {
                 Ok(ds) => {
@@ -175,19 +260,80 @@ fn read_member(view: &View<'_>, m: &str, vocab: &Vocabulary) -> Result<MemberTre
         ));
     }
     Ok(MemberTre {
-        name: view
-            .literal(s, &iri(ns::SCHEMA, "name"))
-            .or_else(|| view.literal(s, &iri("http://schema.org/", "name")))
-            .or_else(|| view.literal(s, &dct("title")))
-            .unwrap_or_else(|| id.clone()),
+        name: schema_name(view, s).or_else(|| view.literal(s, &dct("title"))).unwrap_or_else(|| id.clone()),
         iri: m.to_owned(),
         country,
         tier,
         controls: view.iris(s, &fs("hasControl")),
         certified_until,
         local_policy: view.literal(s, &fs("localPolicy")),
+        visa_trust: read_visa_trust(view, s, m)?,
         id,
     })
+}
+
+fn read_visa_trust(view: &View<'_>, s: NamedOrBlankNodeRef<'_>, m: &str) -> Result<Vec<VisaTrust>, BundleError> {
+    let fs = |l: &str| iri(ns::FS, l);
+    let mut out = Vec::new();
+    for node in view.nodes(s, &fs("trustsVisas")) {
+        let t = node.as_ref();
+        let issuer = view.iri(t, &fs("visaIssuer")).ok_or_else(|| {
+            model(m, "an `fs:trustsVisas` entry names no `fs:visaIssuer`", "name the `fs:VisaIssuer` trusted")
+        })?;
+        let visa_types = view.literals(t, &fs("visaType"));
+        if visa_types.is_empty() {
+            return Err(model(
+                m,
+                &format!("trusts `{issuer}` for no visa type"),
+                "list the visa types accepted with `fs:visaType`, e.g. \"ControlledAccessGrants\"",
+            ));
+        }
+        out.push(VisaTrust { issuer, visa_types, sources: view.literals(t, &fs("visaSource")) });
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn read_visa_issuer(view: &View<'_>, node: &oxigraph::model::NamedNode) -> Result<VisaIssuer, BundleError> {
+    let fs = |l: &str| iri(ns::FS, l);
+    let name = node.as_str();
+    let s = subject(node);
+    let issuer = view
+        .literal(s, &fs("issuer"))
+        .ok_or_else(|| model(name, "visa issuer has no `fs:issuer`", "give the `iss` its visas carry"))?;
+    let jwks_file = view.literal(s, &fs("jwksFile")).ok_or_else(|| {
+        model(name, "visa issuer has no `fs:jwksFile`", "name its JSON Web Key Set file in the bundle's keys/")
+    })?;
+    Ok(VisaIssuer {
+        iri: name.to_owned(),
+        name: schema_name(view, s).unwrap_or_else(|| issuer.clone()),
+        issuer,
+        jwks_file,
+        jwks: String::new(),
+    })
+}
+
+/// An organisation with an affiliation scope; organisations without one are not for passports.
+fn read_organisation(view: &View<'_>, node: &oxigraph::model::NamedNode) -> Result<Option<Organisation>, BundleError> {
+    let fs = |l: &str| iri(ns::FS, l);
+    let name = node.as_str();
+    let s = subject(node);
+    let scopes = view.literals(s, &fs("affiliationScope"));
+    if scopes.is_empty() {
+        return Ok(None);
+    }
+    let country = view
+        .iri(s, &fs("country"))
+        .and_then(|c| c.strip_prefix(ns::FSJ).map(str::to_owned))
+        .ok_or_else(|| model(name, "organisation has no `fs:country`", "name its country, e.g. `fsj:DE`"))?;
+    let for_profit = view.literal(s, &fs("forProfit")).map(|v| v == "true" || v == "1");
+    Ok(Some(Organisation {
+        iri: name.to_owned(),
+        name: schema_name(view, s).unwrap_or_else(|| name.to_owned()),
+        country,
+        for_profit,
+        scopes,
+    }))
 }
 
 fn read_dataset(
@@ -274,6 +420,11 @@ fn tier(view: &View<'_>, s: oxigraph::model::NamedOrBlankNodeRef<'_>, name: &str
         Ok(t) if (0..=4).contains(&t) => Ok(t),
         _ => Err(model(name, &format!("security tier `{raw}` is not 0-4"), "give a tier from 0 to 4")),
     }
+}
+
+/// `schema:name`, under either schema.org namespace.
+fn schema_name(view: &View<'_>, s: NamedOrBlankNodeRef<'_>) -> Option<String> {
+    view.literal(s, &iri(ns::SCHEMA, "name")).or_else(|| view.literal(s, &iri("http://schema.org/", "name")))
 }
 
 fn model(subject: &str, message: &str, help: &str) -> BundleError {

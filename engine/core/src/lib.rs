@@ -40,7 +40,8 @@ pub use blueprint::{Blueprint, Dimension, Level, Requirement, Safe};
 pub use bundle::{Bundle, CedarSources, NamedText, SourceFile, SourceRole};
 pub use compiled::CompiledBundle;
 pub use decision::{
-    BundleRef, DecideOptions, Decision, Trace, decide, decide_json, decide_json_checked, decide_traced, decision_schema,
+    BundleRef, DecideOptions, Decision, Trace, decide, decide_json, decide_json_checked, decide_traced,
+    decision_schema, overall,
 };
 pub use error::{BundleError, Located, RequestError};
 pub use explain::{Explanation, explain};

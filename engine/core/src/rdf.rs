@@ -3,7 +3,7 @@
 
 use crate::error::BundleError;
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef, TripleRef};
+use oxigraph::model::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, TermRef, TripleRef};
 
 /// Well-known namespaces.
 pub mod ns {
@@ -89,6 +89,22 @@ impl<'a> View<'a> {
             })
             .collect();
         out.sort();
+        out
+    }
+
+    /// Resources (IRIs and blank nodes) that are objects of `subject predicate ?o`, IRIs first
+    /// and sorted.
+    pub fn nodes(&self, subject: NamedOrBlankNodeRef<'_>, predicate: &NamedNode) -> Vec<NamedOrBlankNode> {
+        let mut out: Vec<NamedOrBlankNode> = self
+            .graph
+            .objects_for_subject_predicate(subject, predicate)
+            .filter_map(|o| match o {
+                TermRef::NamedNode(n) => Some(NamedOrBlankNode::NamedNode(n.into_owned())),
+                TermRef::BlankNode(b) => Some(NamedOrBlankNode::BlankNode(b.into_owned())),
+                _ => None,
+            })
+            .collect();
+        out.sort_by_key(|n| (matches!(n, NamedOrBlankNode::BlankNode(_)), n.to_string()));
         out
     }
 

@@ -5,7 +5,7 @@
 
 use crate::bag::CrateForm;
 use crate::profile::{CheckReport, StepResult, check};
-use crate::{Crate, CrateDecision, CrateError, CrateFiles, ReadOptions, decide};
+use crate::{Crate, CrateDecision, CrateError, CrateFiles, ReadOptions};
 use fivesafes_core::policy::Outcome;
 use fivesafes_core::{Bundle, DecideOptions};
 use serde_json::{Value, json};
@@ -42,8 +42,18 @@ pub struct Assessment {
 
 /// Assess a crate: check it, decide it, and write a new crate with the results.
 pub fn assess(bundle: &Bundle, krate: &Crate, options: &AssessOptions) -> Result<Assessment, CrateError> {
+    assess_with(bundle, krate, options, &|req| fivesafes_core::decide(bundle, req, options.decide))
+}
+
+/// [`assess`], with the crate's request decided by `decider` (see [`crate::decide_with`]).
+pub fn assess_with(
+    bundle: &Bundle,
+    krate: &Crate,
+    options: &AssessOptions,
+    decider: &crate::Decider<'_>,
+) -> Result<Assessment, CrateError> {
     let report = check(krate);
-    let decision = decide(bundle, krate, &options.read, options.decide);
+    let decision = crate::decide_with(bundle, krate, &options.read, decider);
     let mut json = krate.metadata.json.clone();
     let seed = {
         let mut h = Sha256::new();

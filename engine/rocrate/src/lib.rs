@@ -20,7 +20,7 @@ pub mod note;
 pub mod profile;
 pub mod request;
 
-pub use assess::{AssessOptions, assess};
+pub use assess::{AssessOptions, assess, assess_with};
 pub use bag::{CrateFiles, CrateForm, ZipLimits};
 pub use metadata::Metadata;
 pub use note::{Note, Notes, Severity};
@@ -28,7 +28,8 @@ pub use profile::{CheckReport, StepResult, check};
 pub use request::{CrateRequest, CrateSummary, Gap, ReadOptions};
 
 use fivesafes_core::decision::Decision;
-use fivesafes_core::{Bundle, DecideOptions};
+use fivesafes_core::request::DecisionRequest;
+use fivesafes_core::{Bundle, DecideOptions, RequestError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -115,10 +116,19 @@ pub struct CrateDecision {
 /// whose errors name the crate entities; evidence the crate lacks is named in the reasons of
 /// the Safe it belongs to.
 pub fn decide(bundle: &Bundle, krate: &Crate, read: &ReadOptions, options: DecideOptions) -> CrateDecision {
+    decide_with(bundle, krate, read, &|req| fivesafes_core::decide(bundle, req, options))
+}
+
+/// How a request read from a crate is decided: by the engine, or with more evidence (a
+/// researcher's passport) by a caller that adds it.
+pub type Decider<'a> = dyn Fn(&DecisionRequest) -> Result<Decision, RequestError> + 'a;
+
+/// [`decide`], with the request decided by `decider`.
+pub fn decide_with(bundle: &Bundle, krate: &Crate, read: &ReadOptions, decider: &Decider<'_>) -> CrateDecision {
     let mut notes = krate.notes.clone();
     let mapped = request::to_request(&krate.metadata, bundle, read, &mut notes);
     let decision = match &mapped.request {
-        Some(req) => match fivesafes_core::decide(bundle, req, options) {
+        Some(req) => match decider(req) {
             Ok(mut d) => {
                 add_gaps(&mut d, &mapped.gaps);
                 d

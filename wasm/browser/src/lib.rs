@@ -44,7 +44,7 @@ impl Engine {
     }
 
     /// A bundle from its source files: a JSON array of `{"role", "name", "text"}` (roles:
-    /// vocabulary, blueprint, schema, baseline-policy, federation, local-policy).
+    /// vocabulary, blueprint, schema, baseline-policy, federation, local-policy, keys).
     #[wasm_bindgen(js_name = fromSources)]
     pub fn from_sources(sources: &str) -> Result<Engine, JsError> {
         let files = parse_sources(sources)?;
