@@ -389,7 +389,10 @@ function classify(file, path) {
   const lower = file.name.toLowerCase();
   const folders = path.split("/").slice(0, -1).map((f) => f.toLowerCase());
   if (lower.endsWith(".cedar")) return { role: "local-policy", name: `policies/members/${file.name}` };
-  if (lower.endsWith(".json") && folders.includes("keys")) return { role: "keys", name: `keys/${file.name}` };
+  // A passport visa issuer's key set (`fs:jwksFile`): `*.jwks.json`, or any JSON in a keys folder.
+  if (lower.endsWith(".jwks.json") || (lower.endsWith(".json") && folders.includes("keys"))) {
+    return { role: "keys", name: `keys/${file.name}` };
+  }
   if (RDF_EXTENSIONS.some((ext) => lower.endsWith(ext))) {
     return lower.startsWith("vocab") || folders.includes("vocab")
       ? { role: "vocabulary", name: `vocab/${file.name}` }

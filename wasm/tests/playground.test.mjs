@@ -139,6 +139,9 @@ test("the playground decides, explains and validates as you edit", async (t) => 
       ...await Promise.all(members.map(async (m) =>
         ({ name: `${m}.cedar`, mimeType: "text/plain", buffer: await read(`policies/members/${m}.cedar`) }))),
       { name: "de-hd.cedar", mimeType: "text/plain", buffer: Buffer.from(original + FORBID) },
+      ...await Promise.all(["federation-aai", "kaleva-permits"].map(async (k) => ({
+        name: `${k}.jwks.json`, mimeType: "application/json", buffer: await read(`examples/federation/keys/${k}.jwks.json`),
+      }))),
     ];
     await page.setInputFiles("#bundle-input", files);
     await waitForText("overall", "deny");
@@ -146,6 +149,7 @@ test("the playground decides, explains and validates as you edit", async (t) => 
     const picked = await page.$$eval("#file-select option", (os) => os.map((o) => o.value));
     assert.ok(picked.includes("federation/federation.ttl"));
     assert.ok(picked.includes("vocab/vocab-diseases.ttl"));
+    assert.ok(picked.includes("keys/federation-aai.jwks.json"), "the visa issuers' keys are part of the bundle");
     assert.ok(picked.includes("policies/people.cedar"), "the baseline stays");
     assert.ok(!picked.includes("examples/federation/federation.ttl"), "the example federation is gone");
     assert.ok(!picked.includes("vocab/diseases.ttl"), "the example vocabulary is gone");
