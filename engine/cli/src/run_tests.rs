@@ -6,7 +6,7 @@ use crate::{render, sources};
 use cedar_policy::{PolicySet, Schema};
 use fivesafes_core::coverage::Coverage;
 use fivesafes_core::suite::{SuiteError, SuiteResult};
-use fivesafes_core::{Trace, cedar_tests, suite};
+use fivesafes_core::{Bundle, Trace, cedar_tests, suite};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -76,12 +76,15 @@ pub fn run(args: &Args) -> Exit {
 }
 
 fn run_inner(args: &Args) -> Result<Exit, Exit> {
-    let bundle = args.bundle.load()?;
     let own = match &args.policies {
         Some(p) => Some(read_cedar(p, args.schema.as_deref())?),
         None => None,
     };
     let suite_files = discover(&args.paths)?;
+    // The bundle is loaded only when a suite runs against it: Cedar test files run against
+    // `--policies` need none.
+    let needs_bundle = suite_files.iter().any(|p| !is_cedar(p) || own.is_none());
+    let bundle = if needs_bundle { Some(args.bundle.load()?) } else { None };
     let mut trace = Trace::default();
     let mut own_trace = Trace::default();
     let mut suites = Vec::new();
@@ -96,6 +99,7 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
             match &own {
                 Some((set, schema)) => cedar_tests::run(&name, &text, set, schema.as_ref(), &load, &mut own_trace),
                 None => {
+                    let bundle = loaded(bundle.as_ref())?;
                     bundle_ran = true;
                     let all = &bundle.policies.all;
                     cedar_tests::run(&name, &text, all, Some(&bundle.policies.schema), &load, &mut trace)
@@ -103,7 +107,7 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
             }
         } else {
             bundle_ran = true;
-            suite::run(&bundle, &name, &text, &mut trace)
+            suite::run(loaded(bundle.as_ref())?, &name, &text, &mut trace)
         };
         suites.push(result.map_err(|e: SuiteError| crate::fail(e, Exit::InvalidInput))?);
     }
@@ -117,7 +121,7 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
     let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
     let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
     let with_coverage = args.coverage || args.threshold.is_some();
-    let coverage = (with_coverage && bundle_ran).then(|| Coverage::of_bundle(&bundle, &trace));
+    let coverage = bundle.as_ref().filter(|_| with_coverage && bundle_ran).map(|b| Coverage::of_bundle(b, &trace));
     let policies_coverage =
         own.as_ref().filter(|_| with_coverage).map(|(set, _)| Coverage::of_policy_set(set, &own_trace));
     let coverage_met = match args.threshold {
@@ -141,6 +145,14 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
         Format::Human => print_human(&report),
     }
     Ok(if failed == 0 && coverage_met { Exit::Allow } else { Exit::Failed })
+}
+
+/// The bundle, which is loaded whenever a suite needs it.
+fn loaded(bundle: Option<&Bundle>) -> Result<&Bundle, Exit> {
+    bundle.ok_or_else(|| {
+        eprintln!("error: internal: a suite needs the bundle, which was not loaded");
+        Exit::InvalidBundle
+    })
 }
 
 fn is_cedar(path: &Path) -> bool {
