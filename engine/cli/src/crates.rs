@@ -164,7 +164,7 @@ pub fn decide(
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    let passport = match read.passport.as_deref().map(crate::passports::read).transpose() {
+    let passport = match crate::passports::read_optional(read.passport.as_deref()) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
@@ -218,7 +218,7 @@ fn assess(args: &AssessArgs) -> Exit {
         decide: DecideOptions { all_members: args.all_members },
         end_time,
     };
-    let passport = match args.read.passport.as_deref().map(crate::passports::read).transpose() {
+    let passport = match crate::passports::read_optional(args.read.passport.as_deref()) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

@@ -5,9 +5,14 @@ use crate::exit::Exit;
 use crate::sources::BundleArgs;
 use fivesafes_core::request::DecisionRequest;
 use fivesafes_core::{Bundle, DecideOptions, Decision, RequestError};
-use fivesafes_passport::{Passport, VisaNote, accept, request_instant, verify};
+use fivesafes_passport::{Passport, VisaNote, check, request_instant};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+
+/// Read and parse the passport of `--passport`, if given.
+pub fn read_optional(path: Option<&Path>) -> Result<Option<Passport>, Exit> {
+    path.map(read).transpose()
+}
 
 /// Read and parse a passport file (`-` is standard input).
 pub fn read(path: &Path) -> Result<Passport, Exit> {
@@ -61,16 +66,9 @@ impl<'a> Decider<'a> {
 
 /// `fivesafes decide REQUEST.json --passport FILE`.
 pub fn decide(bundle: &Bundle, text: &str, passport: &Passport, options: DecideOptions, format: Format) -> Exit {
-    let req = match DecisionRequest::from_json(text) {
-        Ok(r) => r,
-        Err(e) => {
-            if format == Format::Json {
-                crate::outln!("{}", Decision::failed(bundle, None, e.to_string()).to_json());
-            }
-            return crate::fail(e, Exit::InvalidInput);
-        }
-    };
-    match fivesafes_passport::decide(bundle, &req, passport, options) {
+    let decided =
+        DecisionRequest::from_json(text).and_then(|req| fivesafes_passport::decide(bundle, &req, passport, options));
+    match decided {
         Ok(result) => {
             print_notes(&result.notes);
             crate::decide::print(&result.decision, format);
@@ -115,11 +113,11 @@ pub struct CheckArgs {
 /// Run a passport command.
 pub fn run(command: &Command) -> Exit {
     match command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => run_check(args),
     }
 }
 
-fn check(args: &CheckArgs) -> Exit {
+fn run_check(args: &CheckArgs) -> Exit {
     let now = match request_instant(&args.time) {
         Ok(t) => t,
         Err(e) => {
@@ -142,41 +140,28 @@ fn check(args: &CheckArgs) -> Exit {
         eprintln!("error: --member `{m}` is not a member of the federation");
         return Exit::Usage;
     }
-    let (verified, notes) = verify(&passport, federation, now);
-    let members: Vec<_> =
-        federation.members.values().filter(|m| args.member.as_ref().is_none_or(|only| *only == m.id)).collect();
-    let per_member: Vec<_> = members.iter().map(|m| (m.id.clone(), accept(&verified, m, federation))).collect();
+    let report = check(&passport, federation, now, args.member.as_deref());
     match args.format {
-        Format::Json => {
-            let members: serde_json::Map<String, serde_json::Value> = per_member
-                .iter()
-                .map(|(id, a)| {
-                    let accepted: Vec<usize> = a.visas.iter().map(|v| v.index).collect();
-                    (id.clone(), serde_json::json!({ "accepted": accepted, "notes": a.notes }))
-                })
-                .collect();
-            let out = serde_json::json!({ "visas": passport.visas.len(), "verified": verified, "notes": notes, "members": members });
-            crate::outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        }
+        Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
         Format::Human => {
-            crate::outln!("{} of {} visas verified and valid at {}", verified.len(), passport.visas.len(), args.time);
-            for v in &verified {
+            crate::outln!("{} of {} visas verified and valid at {}", report.verified.len(), report.visas, args.time);
+            for v in &report.verified {
                 crate::outln!("  {} (sub `{}`, by {})", v.describe(), v.subject, v.by.as_deref().unwrap_or("unknown"));
             }
-            for n in &notes {
+            for n in &report.notes {
                 crate::outln!("  not used: {}", n.message);
             }
-            for (id, a) in &per_member {
-                let accepted: Vec<String> = a.visas.iter().map(|v| format!("#{}", v.index)).collect();
+            for (id, m) in &report.members {
+                let accepted: Vec<String> = m.accepted.iter().map(|i| format!("#{i}")).collect();
                 crate::outln!(
                     "{id}: accepts {}",
                     if accepted.is_empty() { "none".to_owned() } else { accepted.join(", ") }
                 );
-                for n in &a.notes {
+                for n in &m.notes {
                     crate::outln!("  {}", n.message);
                 }
             }
         }
     }
-    if notes.is_empty() { Exit::Allow } else { Exit::Failed }
+    if report.notes.is_empty() { Exit::Allow } else { Exit::Failed }
 }

@@ -158,6 +158,12 @@ pub(crate) fn uid(type_name: &str, id: &str) -> Result<EntityUid, String> {
     Ok(EntityUid::from_type_name_and_id(t, EntityId::new(id)))
 }
 
+/// The source file of a role that the federation names by its file name (a local policy, a
+/// key set), wherever in the bundle it lies.
+fn named<'f>(files: &'f [SourceFile], role: SourceRole, file: &str) -> Option<&'f SourceFile> {
+    files.iter().find(|f| f.role == role && f.basename() == file)
+}
+
 impl Bundle {
     /// Load and compile a bundle from its source files.
     pub fn load(files: &[SourceFile]) -> Result<Bundle, BundleError> {
@@ -194,7 +200,7 @@ impl Bundle {
         let mut federation = Federation::from_graph(&graph, &vocab)?;
         let mut missing = Vec::new();
         for issuer in federation.visa_issuers.values_mut() {
-            match files.iter().find(|f| f.role == SourceRole::Keys && f.basename() == issuer.jwks_file) {
+            match named(files, SourceRole::Keys, &issuer.jwks_file) {
                 Some(keys) => issuer.jwks = keys.text.clone(),
                 None => missing.push(BundleError::MissingFile {
                     file: format!("keys/{} (keys of visa issuer `{}`)", issuer.jwks_file, issuer.issuer),
@@ -210,7 +216,7 @@ impl Bundle {
         let mut locals = BTreeMap::new();
         for m in federation.members.values() {
             let Some(file) = &m.local_policy else { continue };
-            match files.iter().find(|f| f.role == SourceRole::LocalPolicy && f.basename() == file) {
+            match named(files, SourceRole::LocalPolicy, file) {
                 Some(source) => {
                     locals.insert(m.id.clone(), NamedText::of(source));
                 }

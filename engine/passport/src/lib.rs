@@ -20,6 +20,7 @@
 //!
 //! The crate does no I/O: the caller reads the passport and the bundle.
 
+mod check;
 mod conditions;
 mod decide;
 mod evidence;
@@ -28,6 +29,7 @@ mod pattern;
 mod trust;
 mod visa;
 
+pub use check::{MemberCheck, PassportCheck, check};
 pub use conditions::{ConditionError, conditions_met};
 pub use decide::{PassportDecision, decide, request_hash};
 pub use evidence::apply;
