@@ -44,6 +44,11 @@ fn explanation_schema_is_published() {
 }
 
 #[test]
+fn assessment_schema_is_published() {
+    check("assessment.schema.json", fivesafes_certify::assessment_schema());
+}
+
+#[test]
 fn schema_errors_name_the_json_path() {
     let text = r#"{"time": "2026-11-22", "action": "analyse", "researcher": {"id": "x", "location": "germany"},
         "project": {"id": "p", "purpose": {}, "start": "2026-01-01", "end": "2027-01-01"}, "datasets": []}"#;

@@ -19,6 +19,7 @@ macro_rules! outln {
     }};
 }
 
+mod assess;
 mod build;
 mod crates;
 mod decide;
@@ -70,6 +71,10 @@ enum Command {
         #[command(subcommand)]
         command: duo_match::Command,
     },
+    /// Certification: a TRE's conformance to the blueprint, from its self-description and SATRE
+    /// self-assessment (EARL, HTML, JSON); exit 0 certified, 10 a mandatory requirement failed,
+    /// 11 undetermined.
+    Assess(assess::Args),
     /// Check a bundle: syntax, Cedar strict validation, blueprint and vocabulary consistency.
     Validate(validate::Args),
     /// Run test suites (YAML; Cedar `run-tests` JSON) against a bundle, with coverage.
@@ -92,6 +97,7 @@ fn main() -> std::process::ExitCode {
         Command::Crate { command } => crates::run(&command),
         Command::Passport { command } => passports::run(&command),
         Command::Duo { command } => duo_match::run(&command),
+        Command::Assess(args) => assess::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => run_tests::run(&args),
         Command::Schema(args) => schema::run(&args),

@@ -13,6 +13,8 @@ pub enum Which {
     Validation,
     /// The explanation of `fivesafes explain --format json`.
     Explanation,
+    /// The assessment of `fivesafes assess --format json`.
+    Assessment,
 }
 
 /// Arguments of `fivesafes schema`.
@@ -30,6 +32,7 @@ pub fn run(args: &Args) -> Exit {
         Which::Decision => fivesafes_core::decision_schema(),
         Which::Validation => fivesafes_core::validation_schema(),
         Which::Explanation => fivesafes_core::explain::explanation_schema(),
+        Which::Assessment => fivesafes_certify::assessment_schema(),
     };
     crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow

@@ -45,6 +45,13 @@ pub struct ReadError {
     message: String,
 }
 
+impl ReadError {
+    /// A file could not be read (or written): which, and why.
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> ReadError {
+        ReadError { path: path.into(), message: message.into() }
+    }
+}
+
 /// Read a file to a string, or say which and why.
 pub fn read(path: &Path) -> Result<String, ReadError> {
     std::fs::read_to_string(path).map_err(|e| ReadError { path: path.display().to_string(), message: e.to_string() })
