@@ -5,8 +5,8 @@ use crate::check::Check;
 use crate::error::CertifyError;
 use crate::evidence::Description;
 use crate::report::{
-    Assessment, Cell, Conformance, Counts, DimensionLevel, Mode, Outcome, Pointer, RequirementResult, SatreEvidence,
-    SatreSummary,
+    AssessedSettings, Assessment, Cell, Conformance, Counts, DimensionLevel, Mode, Outcome, Pointer, RequirementResult,
+    SatreEvidence, SatreSummary,
 };
 use crate::satre::{self, Importance, Score, SelfAssessment};
 use fivesafes_core::day::Day;
@@ -27,7 +27,11 @@ pub struct Assessor {
     /// the description.
     context: Graph,
     members: Vec<(String, String)>,
+    validity_days: i64,
 }
+
+/// How long an assessment is valid when the blueprint does not say (`fs:assessmentValidityDays`).
+pub const DEFAULT_VALIDITY_DAYS: i64 = 365;
 
 const DCTERMS: &str = "http://purl.org/dc/terms/";
 
@@ -87,7 +91,15 @@ impl Assessor {
                 (id, m.as_str().to_owned())
             })
             .collect();
-        Ok(Assessor { blueprint, checks: by_id, context, members })
+        let validity_days = blueprint_graph
+            .triples_for_predicate(&NamedNode::new_unchecked("https://w3id.org/fivesafes#assessmentValidityDays"))
+            .next()
+            .and_then(|t| match t.object {
+                TermRef::Literal(l) => l.value().parse::<i64>().ok().filter(|d| *d > 0),
+                _ => None,
+            })
+            .unwrap_or(DEFAULT_VALIDITY_DAYS);
+        Ok(Assessor { blueprint, checks: by_id, context, members, validity_days })
     }
 
     /// The blueprint.
@@ -172,6 +184,8 @@ impl Assessor {
             .graph
             .object_for_subject_predicate(&description.tre, &NamedNode::new_unchecked(format!("{DCTERMS}title")))
             .map(literal_text);
+        let settings = settings_of(description);
+        let valid_until = validity(description, day, self.validity_days);
         Ok(Assessment {
             tre: description.tre.as_str().to_owned(),
             id: description.id.clone(),
@@ -183,12 +197,71 @@ impl Assessor {
             evidence_hash: description.hash.clone(),
             overall,
             certified: overall.certifies(),
+            valid_until: valid_until.iso(),
+            settings,
             dimensions,
             cells,
             results,
             satre: sheet.map(summary),
         })
     }
+}
+
+const FS: &str = "https://w3id.org/fivesafes#";
+
+/// The tier and controls the description itself states (not the bundle's).
+fn settings_of(d: &Description) -> AssessedSettings {
+    let tre = &d.tre;
+    let tier = d
+        .graph
+        .object_for_subject_predicate(tre, &NamedNode::new_unchecked(format!("{FS}securityTier")))
+        .and_then(|o| literal_text(o).parse::<i64>().ok());
+    let mut controls: Vec<String> = d
+        .graph
+        .objects_for_subject_predicate(tre, &NamedNode::new_unchecked(format!("{FS}hasControl")))
+        .filter_map(|o| match o {
+            TermRef::NamedNode(n) => Some(n.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    controls.sort();
+    controls.dedup();
+    AssessedSettings { tier, controls }
+}
+
+/// The last day an assessment made on `day` is valid: `days` later (the day itself counted), and
+/// no later than the last certificate valid on `day`, when the description lists certificates.
+fn validity(d: &Description, day: Day, days: i64) -> Day {
+    let mut until = day.plus(days - 1);
+    let date = |node: oxigraph::model::NamedOrBlankNodeRef<'_>, p: &str| {
+        d.graph
+            .object_for_subject_predicate(node, &NamedNode::new_unchecked(format!("{FS}{p}")))
+            .and_then(|o| Day::parse(&literal_text(o)).ok())
+    };
+    let certificates: Vec<_> = d
+        .graph
+        .objects_for_subject_predicate(&d.tre, &NamedNode::new_unchecked(format!("{FS}hasCertification")))
+        .filter_map(|o| match o {
+            TermRef::NamedNode(n) => Some(oxigraph::model::NamedOrBlankNode::from(n.into_owned())),
+            TermRef::BlankNode(b) => Some(b.into_owned().into()),
+            _ => None,
+        })
+        .collect();
+    if certificates.is_empty() {
+        return until;
+    }
+    let last_valid = certificates
+        .iter()
+        .filter(|c| date(c.as_ref(), "validFrom").is_none_or(|f| f <= day))
+        .filter_map(|c| date(c.as_ref(), "validUntil"))
+        .filter(|u| *u >= day)
+        .max();
+    until = match last_valid {
+        Some(u) => until.min(u),
+        // No certificate is valid on the assessment day: the assessment is valid for none.
+        None => day.plus(-1),
+    };
+    until
 }
 
 fn number(id: &str) -> (String, u32) {

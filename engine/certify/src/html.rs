@@ -6,7 +6,7 @@ use fivesafes_core::{Dimension, Safe};
 use std::fmt::Write as _;
 
 /// Escape text for HTML.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -37,9 +37,10 @@ fn level(c: Conformance) -> (&'static str, &'static str) {
     }
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A self-contained page: the title, inline CSS and the body; no scripts, nothing external.
+pub(crate) fn page(title: &str, style: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{style}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         esc(title)
     )
 }
@@ -49,7 +50,7 @@ fn heatmap(s: &mut String, a: &Assessment) {
     for safe in Safe::ALL {
         let _ = write!(s, "<th>{}</th>", esc(safe.name()));
     }
-    s.push_str("<th>dimension</th></tr>\n");
+    s.push_str("<th>overall</th></tr>\n");
     for d in Dimension::ALL {
         let _ = write!(s, "<tr><th>{}</th>", esc(d.name()));
         for safe in Safe::ALL {
@@ -151,7 +152,7 @@ pub fn report(a: &Assessment) -> String {
             s.push_str("</ul>\n");
         }
     }
-    page(&format!("Blueprint conformance: {name}"), &s)
+    page(&format!("Blueprint conformance: {name}"), STYLE, &s)
 }
 
 /// A summary of a federation's assessments.
@@ -176,5 +177,5 @@ pub fn federation(all: &[Assessment], missing: &[String]) -> String {
         let _ = writeln!(s, "<tr><td>{}</td><td colspan=\"6\">no self-description</td></tr>", esc(m));
     }
     s.push_str("</table>\n");
-    page("Blueprint conformance of the federation", &s)
+    page("Blueprint conformance of the federation", STYLE, &s)
 }

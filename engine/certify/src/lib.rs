@@ -12,6 +12,7 @@
 //! The crate does no I/O: the caller reads the files.
 
 mod assess;
+pub mod certificate;
 pub mod check;
 mod earl;
 mod error;
@@ -19,7 +20,7 @@ mod evidence;
 pub mod html;
 pub mod report;
 pub mod satre;
-
+pub mod traceability;
 
 pub use assess::Assessor;
 pub use check::Check;
@@ -27,3 +28,4 @@ pub use earl::{ASSESSOR, EarlFormat, graph as earl_graph, write as write_earl, w
 pub use error::CertifyError;
 pub use evidence::{Description, canonical_nquads, read_description};
 pub use report::{Assessment, Conformance, Outcome, assessment_schema};
+pub use traceability::{TraceRow, TraceabilityError};

@@ -190,6 +190,16 @@ pub struct SatreSummary {
     pub notes: Vec<String>,
 }
 
+/// The Safe Settings a self-description states.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssessedSettings {
+    /// Its security tier (`fs:securityTier`), when stated.
+    pub tier: Option<i64>,
+    /// Its controls (`fs:hasControl`, IRIs, sorted).
+    pub controls: Vec<String>,
+}
+
 /// The assessment of one TRE against the blueprint.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -215,6 +225,13 @@ pub struct Assessment {
     pub overall: Conformance,
     /// Whether the TRE is certified: every mandatory requirement met.
     pub certified: bool,
+    /// The last day this assessment is valid (ISO 8601): a period after the assessment day set by
+    /// the blueprint (`fs:assessmentValidityDays`), and no later than the last day of the TRE's
+    /// information security certificates valid on the assessment day, when it lists any.
+    pub valid_until: String,
+    /// The Safe Settings the description states, which decisions use while the assessment
+    /// certifies the TRE (`fivesafes assess --certificate`).
+    pub settings: AssessedSettings,
     /// Level per dimension.
     pub dimensions: Vec<DimensionLevel>,
     /// Level per dimension x Safe.

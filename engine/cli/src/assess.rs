@@ -52,6 +52,13 @@ pub struct Args {
     /// Write the report to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Also write the assessment's certificate (Turtle, `fs:BlueprintAssessment`) to this file:
+    /// put it in the federation bundle, and decisions take the member's Safe Settings from it.
+    #[arg(long, value_name = "FILE.ttl", conflicts_with = "federation")]
+    certificate: Option<PathBuf>,
+    /// With `--federation`: write each member's certificate to `DIR/<member id>.assessment.ttl`.
+    #[arg(long, value_name = "DIR", requires = "federation")]
+    certificates: Option<PathBuf>,
     #[command(flatten)]
     bundle: BundleArgs,
 }
@@ -94,6 +101,9 @@ fn assess(args: &Args) -> Result<Exit, Exit> {
     }
     let Some(path) = &args.description else { return Err(Exit::Usage) };
     let assessment = one(&assessor, path, args.satre.as_deref(), day)?;
+    if let Some(file) = &args.certificate {
+        write_certificate(&assessment, file)?;
+    }
     let text = match args.format {
         Format::Human => human(&assessment),
         Format::Json => serde_json::to_string_pretty(&assessment).unwrap_or_default() + "\n",
@@ -125,6 +135,15 @@ fn emit(args: &Args, text: &str) -> Result<(), Exit> {
             Ok(())
         }
     }
+}
+
+fn write_certificate(a: &Assessment, file: &Path) -> Result<(), Exit> {
+    let text = fivesafes_certify::certificate::turtle(a).map_err(|e| {
+        eprintln!("error: cannot write the certificate: {e}");
+        Exit::InvalidInput
+    })?;
+    std::fs::write(file, text)
+        .map_err(|e| crate::fail(ReadError::new(file.display().to_string(), e.to_string()), Exit::CannotRead))
 }
 
 fn read_sheet(path: &Path) -> Result<SelfAssessment, Exit> {
@@ -213,6 +232,14 @@ fn federation(args: &Args, assessor: &Assessor, day: Day) -> Result<Exit, Exit> 
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    if let Some(dir) = &args.certificates {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::fail(ReadError::new(dir.display().to_string(), e.to_string()), Exit::CannotRead))?;
+        for a in &assessments {
+            let id = a.id.clone().unwrap_or_else(|| a.tre.rsplit(['/', '#']).next().unwrap_or("member").to_owned());
+            write_certificate(a, &dir.join(format!("{id}.assessment.ttl")))?;
+        }
     }
     let text = match args.format {
         Format::Human => table(&assessments, &missing),

@@ -20,6 +20,7 @@ macro_rules! outln {
 }
 
 mod assess;
+mod blueprint;
 mod build;
 mod crates;
 mod decide;
@@ -75,6 +76,11 @@ enum Command {
     /// self-assessment (EARL, HTML, JSON); exit 0 certified, 10 a mandatory requirement failed,
     /// 11 undetermined.
     Assess(assess::Args),
+    /// The blueprint's traceability: every requirement, its sources and what realises it.
+    Blueprint {
+        #[command(subcommand)]
+        command: blueprint::Command,
+    },
     /// Check a bundle: syntax, Cedar strict validation, blueprint and vocabulary consistency.
     Validate(validate::Args),
     /// Run test suites (YAML; Cedar `run-tests` JSON) against a bundle, with coverage.
@@ -98,6 +104,7 @@ fn main() -> std::process::ExitCode {
         Command::Passport { command } => passports::run(&command),
         Command::Duo { command } => duo_match::run(&command),
         Command::Assess(args) => assess::run(&args),
+        Command::Blueprint { command } => blueprint::run(&command),
         Command::Validate(args) => validate::run(&args),
         Command::Test(args) => run_tests::run(&args),
         Command::Schema(args) => schema::run(&args),

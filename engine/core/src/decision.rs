@@ -737,13 +737,26 @@ impl<'a, 't> Evaluator<'a, 't> {
                     if controls.is_empty() { "none".to_owned() } else { controls.join(", ") }
                 )]
             }
-            "site.certification" => vec![match m.certified_until {
-                Some(u) => format!(
+            "site.certification" => vec![match (&m.assessment, m.certified_until) {
+                (Some(a), _) if !a.certified => format!(
+                    "site `{site}` failed its latest assessment against the blueprint, made for {} (level {}), which withdraws its certification; request day {}",
+                    a.assessed_on.iso(),
+                    a.conformance,
+                    self.facts.today.iso()
+                ),
+                (Some(a), _) => format!(
+                    "site `{site}` certified against the blueprint for {} (level {}), valid until {}; request day {}",
+                    a.assessed_on.iso(),
+                    a.conformance,
+                    a.valid_until.iso(),
+                    self.facts.today.iso()
+                ),
+                (None, Some(u)) => format!(
                     "site `{site}` certification valid until {}; request day {}",
                     u.iso(),
                     self.facts.today.iso()
                 ),
-                None => format!("site `{site}` declares no certification"),
+                (None, None) => format!("site `{site}` declares no certification"),
             }],
             "site.region" => {
                 let region = self.region_of(dataset).map(|r| vocab.display(r)).unwrap_or_default();

@@ -30,6 +30,10 @@ pub struct MemberTre {
     /// Which passport visa issuers it trusts, for which visa types (`fs:trustsVisas`).
     #[serde(default)]
     pub visa_trust: Vec<VisaTrust>,
+    /// Its latest assessment against the blueprint, when the bundle records one; its tier,
+    /// controls and certification then come from its assessments (`certification`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<crate::certification::BlueprintAssessment>,
 }
 
 /// A member's trust in a passport visa issuer for some visa types.
@@ -168,8 +172,9 @@ impl Federation {
         // Every member and dataset is read before giving up, so that all problems show at once.
         let mut problems = Vec::new();
         let mut by_iri = BTreeMap::new();
+        let assessments = crate::certification::read_all(&view)?;
         for m in view.iris(fs_subject, &fs("hasMember")) {
-            match read_member(&view, &m, vocab) {
+            match read_member(&view, &m, vocab, &assessments) {
                 Ok(member) => {
                     by_iri.insert(m.clone(), member.id.clone());
                     let id = member.id.clone();
@@ -234,7 +239,12 @@ impl Federation {
     }
 }
 
-fn read_member(view: &View<'_>, m: &str, vocab: &Vocabulary) -> Result<MemberTre, BundleError> {
+fn read_member(
+    view: &View<'_>,
+    m: &str,
+    vocab: &Vocabulary,
+    assessments: &[(String, crate::certification::BlueprintAssessment)],
+) -> Result<MemberTre, BundleError> {
     let fs = |l: &str| iri(ns::FS, l);
     let dct = |l: &str| iri(ns::DCTERMS, l);
     let node = iri("", m);
@@ -250,8 +260,16 @@ fn read_member(view: &View<'_>, m: &str, vocab: &Vocabulary) -> Result<MemberTre
         Some(d) => Some(Day::parse(&d).map_err(|e| model(m, &e, "use an xsd:date"))?),
         None => None,
     };
+    let mut controls = view.iris(s, &fs("hasControl"));
+    let (mut tier, mut certified_until) = (tier, certified_until);
+    let settings = crate::certification::settings(assessments, m);
+    if let Some(assessed) = &settings {
+        tier = assessed.tier.unwrap_or(tier);
+        controls = assessed.controls.clone();
+        certified_until = Some(assessed.certified_until);
+    }
     let mut undefined: Vec<String> =
-        view.iris(s, &fs("hasControl")).into_iter().chain([country.clone()]).filter(|t| !vocab.defines(t)).collect();
+        controls.iter().cloned().chain([country.clone()]).filter(|t| !vocab.defines(t)).collect();
     if let Some(first) = undefined.pop() {
         return Err(model(
             m,
@@ -264,10 +282,11 @@ fn read_member(view: &View<'_>, m: &str, vocab: &Vocabulary) -> Result<MemberTre
         iri: m.to_owned(),
         country,
         tier,
-        controls: view.iris(s, &fs("hasControl")),
+        controls,
         certified_until,
         local_policy: view.literal(s, &fs("localPolicy")),
         visa_trust: read_visa_trust(view, s, m)?,
+        assessment: settings.map(|s| s.latest),
         id,
     })
 }

@@ -17,6 +17,7 @@
 pub mod blueprint;
 pub mod bundle;
 pub mod cedar_tests;
+pub mod certification;
 pub mod compiled;
 pub mod coverage;
 pub mod day;
