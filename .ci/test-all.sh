@@ -39,6 +39,10 @@ bash wasm/build.sh all
 step "tests"
 cargo test --workspace --locked
 
+step "evidence graph hashes: the same as rdflib + pyld (URDNA2015) compute"
+python3 -m pip install --quiet --disable-pip-version-check "rdflib==7.6.0" "pyld==3.3.0" 2>&1 | grep -v "root' user" || true
+python3 tests/certification/rdfc_differential.py target/debug/fivesafes
+
 step "Cedar's own CLI (the peer for Cedar run-tests files), at the version of cedar-policy in Cargo.lock"
 cedar_version=$(awk '/^name = "cedar-policy"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 cedar_bin="${CARGO_HOME:-$HOME/.cargo}/bin/cedar"
