@@ -27,6 +27,7 @@ mod decide;
 mod duo_match;
 mod exit;
 mod explain;
+mod outputs;
 mod passports;
 mod render;
 mod run_tests;
@@ -65,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: passports::Command,
     },
+    /// Safe Outputs: check an output built from microdata for disclosure risk (ACRO's rules).
+    Outputs {
+        #[command(subcommand)]
+        command: outputs::Command,
+    },
     /// Explain every deny and review: the condition that decided it and what would flip it.
     Explain(explain::Args),
     /// DUO matching of a research purpose against a dataset's data use conditions (DUOS v4).
@@ -100,6 +106,7 @@ fn main() -> std::process::ExitCode {
     let exit = match cli.command {
         Command::Decide(args) => decide::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Outputs { command } => outputs::run(&command),
         Command::Crate { command } => crates::run(&command),
         Command::Passport { command } => passports::run(&command),
         Command::Duo { command } => duo_match::run(&command),
