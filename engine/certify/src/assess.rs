@@ -1,14 +1,14 @@
 //! Assess a TRE: run every check over its self-description and the federation bundle, weigh the
 //! TRE's SATRE scores where statements are mapped to a requirement, and grade the grid.
 
-use crate::check::Check;
+use crate::check::{Check, compact};
 use crate::error::CertifyError;
 use crate::evidence::Description;
 use crate::report::{
     AssessedSettings, Assessment, Cell, Conformance, Counts, DimensionLevel, Mode, Outcome, Pointer, RequirementResult,
     SatreEvidence, SatreSummary,
 };
-use crate::satre::{self, Importance, Score, SelfAssessment};
+use crate::satre::{self, Score, SelfAssessment};
 use fivesafes_core::day::Day;
 use fivesafes_core::rdf::load_into;
 use fivesafes_core::{Blueprint, Dimension, Level, Requirement, Safe, SourceFile, SourceRole};
@@ -373,30 +373,19 @@ impl Labels<'_> {
             .store
             .quads_for_pattern(Some(subject), Some(rdf::TYPE), None, None)
             .flatten()
-            .map(|q| compact(&q.object.to_string()))
+            .map(|q| compact(&q.object.to_string(), &[]))
             .collect();
         let document = value("https://w3id.org/fivesafes#documentedAt");
         let mut label = match (title, types.is_empty()) {
             (Some(t), _) => t,
             (None, false) => types.join(", "),
-            (None, true) => compact(&node),
+            (None, true) => compact(&node, &[]),
         };
         if let Some(d) = document {
             label.push_str(&format!(" ({d})"));
         }
         Pointer { node: if node.starts_with('<') { node.trim_matches(['<', '>']).to_owned() } else { node }, label }
     }
-}
-
-/// Write an IRI with the prefixes of the checks.
-pub(crate) fn compact(term: &str) -> String {
-    let iri = term.trim_matches(['<', '>']);
-    for (prefix, ns) in crate::check::PREFIXES {
-        if let Some(local) = iri.strip_prefix(ns) {
-            return format!("{prefix}:{local}");
-        }
-    }
-    iri.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -411,37 +400,38 @@ enum SatreVerdict {
     NotScored,
 }
 
-fn mapped_statements(r: &Requirement, sheet: &SelfAssessment) -> Vec<(SatreEvidence, Option<Importance>)> {
+/// The SATRE statements mapped to a requirement, as the sheet scores them.
+fn mapped_statements(r: &Requirement, sheet: &SelfAssessment) -> Vec<(SatreEvidence, Score)> {
     r.satre
         .iter()
         .map(|index| {
             let scored = sheet.statement_score(index);
-            let importance = satre::specification().statement(index).map(|s| s.importance);
+            let score = scored.map_or(Score::NotScored, |s| s.score);
             let evidence = SatreEvidence {
                 statement: index.clone(),
-                score: match scored.map(|s| &s.score) {
-                    Some(Score::Value(v)) => format!("{v}"),
-                    Some(Score::NotApplicable) => "N/A".into(),
-                    Some(Score::NotScored) | None => "not scored".into(),
+                score: match score {
+                    Score::Value(v) => format!("{v}"),
+                    Score::NotApplicable => "N/A".into(),
+                    Score::NotScored => "not scored".into(),
                 },
                 line: scored.map(|s| s.line),
                 response: scored.map(|s| s.response.clone()).unwrap_or_default(),
                 improvements: scored.map(|s| s.improvements.clone()).unwrap_or_default(),
             };
-            (evidence, importance)
+            (evidence, score)
         })
         .collect()
 }
 
-fn satre_verdict(mapped: &[(SatreEvidence, Option<Importance>)]) -> SatreVerdict {
+fn satre_verdict(mapped: &[(SatreEvidence, Score)]) -> SatreVerdict {
     let mut numbers = 0;
     let mut na = 0;
-    for (s, _) in mapped {
-        match s.score.parse::<f64>() {
-            Ok(v) if v < 1.0 => return SatreVerdict::NotMet(s.statement.clone()),
-            Ok(_) => numbers += 1,
-            Err(_) if s.score == "N/A" => na += 1,
-            Err(_) => {}
+    for (s, score) in mapped {
+        match score {
+            Score::Value(v) if *v < 1.0 => return SatreVerdict::NotMet(s.statement.clone()),
+            Score::Value(_) => numbers += 1,
+            Score::NotApplicable => na += 1,
+            Score::NotScored => {}
         }
     }
     match (numbers, na) {

@@ -3,7 +3,7 @@
 //! (`fivesafes_core::certification`): the tier and controls assessed, the day assessed, the last
 //! day valid, whether it certified the member, the level and the evidence graph's hash.
 
-use crate::report::{Assessment, Conformance};
+use crate::report::Assessment;
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -25,12 +25,6 @@ pub fn iri(a: &Assessment) -> String {
 pub fn turtle(a: &Assessment) -> Result<String, String> {
     let s = NamedNode::new(iri(a)).map_err(|e| e.to_string())?;
     let tre = NamedNode::new(&a.tre).map_err(|e| e.to_string())?;
-    let level = match a.overall {
-        Conformance::Full => "ConformanceFull",
-        Conformance::Baseline => "ConformanceBaseline",
-        Conformance::Undetermined => "ConformanceUndetermined",
-        Conformance::NotMet => "ConformanceNotMet",
-    };
     let date = |d: &str| Literal::new_typed_literal(d, xsd::DATE);
     let mut triples = vec![
         Triple::new(s.clone(), rdf::TYPE, fs("BlueprintAssessment")),
@@ -38,7 +32,7 @@ pub fn turtle(a: &Assessment) -> Result<String, String> {
         Triple::new(s.clone(), fs("assessedOn"), date(&a.assessed_on)),
         Triple::new(s.clone(), fs("validUntil"), date(&a.valid_until)),
         Triple::new(s.clone(), fs("certified"), Literal::from(a.certified)),
-        Triple::new(s.clone(), fs("conformance"), fs(level)),
+        Triple::new(s.clone(), fs("conformance"), fs(a.overall.term())),
         Triple::new(s.clone(), fs("evidenceGraphHash"), Literal::new_simple_literal(&a.evidence_hash)),
         Triple::new(s.clone(), fs("blueprintVersion"), Literal::new_simple_literal(&a.blueprint_version)),
     ];

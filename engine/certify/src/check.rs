@@ -86,6 +86,18 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
 ];
 
+/// Write an IRI (bare or in angle brackets) with [`PREFIXES`] and then `extra`; unchanged when
+/// no prefix fits.
+pub(crate) fn compact(term: &str, extra: &[(&str, &str)]) -> String {
+    let iri = term.trim_matches(['<', '>']);
+    for (prefix, ns) in PREFIXES.iter().chain(extra) {
+        if let Some(local) = iri.strip_prefix(ns) {
+            return format!("{prefix}:{local}");
+        }
+    }
+    iri.to_owned()
+}
+
 /// A SPARQL evaluator that knows [`PREFIXES`].
 pub(crate) fn evaluator() -> SparqlEvaluator {
     let mut evaluator = SparqlEvaluator::new();

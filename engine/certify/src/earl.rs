@@ -8,7 +8,7 @@
 //! the level reached overall (`fs:conformance`). Blank nodes have stable labels, so the same
 //! assessment is written byte for byte the same.
 
-use crate::report::{Assessment, Conformance, Mode};
+use crate::report::{Assessment, Mode};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{BlankNode, Graph, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
@@ -40,7 +40,7 @@ pub fn graph(a: &Assessment) -> Graph {
         add(tre.clone(), n(DCTERMS, "title"), Literal::new_simple_literal(name).into());
     }
     add(tre.clone(), n(FS, "evidenceGraphHash"), Literal::new_simple_literal(&a.evidence_hash).into());
-    add(tre.clone(), n(FS, "conformance"), n(FS, conformance(a.overall)).into());
+    add(tre.clone(), n(FS, "conformance"), n(FS, a.overall.term()).into());
     let date: Term = Literal::new_typed_literal(&a.assessed_on, xsd::DATE).into();
     for (i, r) in a.results.iter().enumerate() {
         let assertion = NamedOrBlankNode::from(BlankNode::new_unchecked(format!("assertion{i}")));
@@ -76,15 +76,6 @@ pub fn graph(a: &Assessment) -> Graph {
         }
     }
     g
-}
-
-fn conformance(c: Conformance) -> &'static str {
-    match c {
-        Conformance::NotMet => "ConformanceNotMet",
-        Conformance::Undetermined => "ConformanceUndetermined",
-        Conformance::Baseline => "ConformanceBaseline",
-        Conformance::Full => "ConformanceFull",
-    }
 }
 
 /// An RDF syntax for EARL reports.

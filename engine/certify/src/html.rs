@@ -28,13 +28,10 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #bbb;padding
 .passed{color:#1a7f37}.failed{color:#cf222e}.cantTell{color:#9a6700}.inapplicable,.untested{color:#57606a}\
 code{font-size:.9em}.hash{font-family:monospace;word-break:break-all}";
 
+/// A level's CSS class and name.
 fn level(c: Conformance) -> (&'static str, &'static str) {
-    match c {
-        Conformance::Full => ("full", "full"),
-        Conformance::Baseline => ("baseline", "baseline"),
-        Conformance::Undetermined => ("undetermined", "undetermined"),
-        Conformance::NotMet => ("notMet", "not met"),
-    }
+    let class = if c == Conformance::NotMet { "notMet" } else { c.name() };
+    (class, c.name())
 }
 
 /// A self-contained page: the title, inline CSS and the body; no scripts, nothing external.

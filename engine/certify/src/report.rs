@@ -59,6 +59,26 @@ pub enum Conformance {
 }
 
 impl Conformance {
+    /// Its name in reports: `full`, `baseline`, `undetermined`, `not met`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Conformance::Full => "full",
+            Conformance::Baseline => "baseline",
+            Conformance::Undetermined => "undetermined",
+            Conformance::NotMet => "not met",
+        }
+    }
+
+    /// The local name of its term in the fivesafes vocabulary (`fs:ConformanceFull`, ...).
+    pub fn term(self) -> &'static str {
+        match self {
+            Conformance::Full => "ConformanceFull",
+            Conformance::Baseline => "ConformanceBaseline",
+            Conformance::Undetermined => "ConformanceUndetermined",
+            Conformance::NotMet => "ConformanceNotMet",
+        }
+    }
+
     /// Whether this level certifies: every mandatory requirement is met.
     pub fn certifies(self) -> bool {
         self >= Conformance::Baseline

@@ -19,7 +19,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::check::{Check, PREFIXES};
+use crate::check::{Check, compact};
 use crate::html::esc;
 use crate::satre::{self, Importance};
 use fivesafes_core::{Blueprint, Dimension, Level, Requirement, Safe};
@@ -117,7 +117,7 @@ pub fn rows(blueprint: &Blueprint, checks: &[Check]) -> Vec<TraceRow> {
             TraceRow {
                 requirement: (*r).clone(),
                 satre: sources,
-                related: r.related.iter().map(|t| compact(t)).collect(),
+                related: r.related.iter().map(|t| compact(t, TERM_PREFIXES)).collect(),
                 check,
             }
         })
@@ -424,15 +424,6 @@ fn satre_key(index: &str) -> Vec<u32> {
 
 /// The prefixes of the related terms: the checks' and the DPV GDPR extension's.
 const TERM_PREFIXES: &[(&str, &str)] = &[("eu-gdpr", "https://w3id.org/dpv/legal/eu/gdpr#")];
-
-fn compact(iri: &str) -> String {
-    for (prefix, ns) in PREFIXES.iter().chain(TERM_PREFIXES) {
-        if let Some(local) = iri.strip_prefix(ns) {
-            return format!("{prefix}:{local}");
-        }
-    }
-    iri.to_owned()
-}
 
 /// Text in a Markdown table cell: no line breaks, pipes and HTML escaped.
 fn md(text: &str) -> String {

@@ -261,15 +261,6 @@ fn federation(args: &Args, assessor: &Assessor, day: Day) -> Result<Exit, Exit> 
     Ok(if missing.is_empty() { exit_for(worst) } else { exit_for(worst.min(Conformance::Undetermined)) })
 }
 
-fn level_name(c: Conformance) -> &'static str {
-    match c {
-        Conformance::Full => "full",
-        Conformance::Baseline => "baseline",
-        Conformance::Undetermined => "undetermined",
-        Conformance::NotMet => "not met",
-    }
-}
-
 /// The grid and every requirement not passed.
 fn human(a: &Assessment) -> String {
     use std::fmt::Write as _;
@@ -281,7 +272,7 @@ fn human(a: &Assessment) -> String {
     let _ = writeln!(
         s,
         "overall: {}{}\n",
-        level_name(a.overall),
+        a.overall.name(),
         if a.certified { " (certified: every mandatory requirement met)" } else { " (not certified)" }
     );
     let _ = write!(s, "{:<16}", "");
@@ -292,9 +283,9 @@ fn human(a: &Assessment) -> String {
     for d in &a.dimensions {
         let _ = write!(s, "{:<16}", format!("{} ", d.dimension.name()));
         for c in a.cells.iter().filter(|c| c.dimension == d.dimension) {
-            let _ = write!(s, "{:<14}", level_name(c.level));
+            let _ = write!(s, "{:<14}", c.level.name());
         }
-        let _ = writeln!(s, "-> {}", level_name(d.level));
+        let _ = writeln!(s, "-> {}", d.level.name());
     }
     let _ = writeln!(s);
     for r in &a.results {
@@ -345,7 +336,7 @@ fn table(assessments: &[Assessment], missing: &[String]) -> String {
             s,
             "{:<10} {:<14} {:>6} {:>6} {:>9} {:>5}  {}",
             a.id.clone().unwrap_or_else(|| a.tre.clone()),
-            level_name(a.overall),
+            a.overall.name(),
             count(Outcome::Passed),
             count(Outcome::Failed),
             count(Outcome::CantTell),
