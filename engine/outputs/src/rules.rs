@@ -28,19 +28,16 @@
 //! A true share within half a unit in the last place (about 1e-17) of the bound rounds onto it:
 //! such a share fails the NK rule (the safe side) and passes the p-ratio.
 //!
-//! # Where ACRO's code differs from the rules as stated
-//! ACRO's `acro_tables.py` and `aggregationfunctions.py` (`agg_nk`, `agg_p_percent`,
-//! `agg_threshold`, `get_summary`) were read to settle what `domain.md` leaves open; where they
-//! disagree with `domain.md`, `domain.md` is followed and the difference is noted here:
-//! - ACRO's NK test is `top / total > k`: a share of exactly k passes there, fails here.
-//! - ACRO counts only values that are not missing for the threshold of a magnitude table
-//!   (`count`, `vals.count()`); here n counts the cell's records.
-//! - ACRO's p-ratio returns `zeros_are_disclosive` when the cell's total is not positive or it
-//!   has one value; here p is computed (0 for a single value or all zeros, so they fail).
-//! - ACRO turns the NaN of an empty cell into a failure of every mask (`fillna(1)`); here an
-//!   empty cell passes the NK and p-ratio rules (it still fails the threshold).
-//! - ACRO's overall status is `review` as soon as a negative (or a missing) value is found,
-//!   whatever else fails; here a failing threshold still fails the table.
+//! # Against ACRO 1.0.2
+//! These rules agree with ACRO 1.0.2 cell by cell, including where ACRO 0.4 differed (its NK
+//! test was `> k`, its threshold counted non-missing values, it failed the p-ratio of single
+//! values and the dominance of empty cells, and a negative value made the whole table a
+//! review): `tests/outputs/acro_differential.py` runs both on the same data and asserts it.
+//! Where ACRO 1.0.2 builds its tables differently (it forces pandas' `dropna=False`, keeps
+//! rows with no value, leaves the margins of a `pivot_table` without `columns` unchecked,
+//! counts values rather than records there, reports std tables' degrees of freedom as a sum,
+//! asks for review of an empty cell when missing values are checked, and reports negative
+//! values under the dominance checks), that script names each difference and asserts it.
 
 use crate::risk::RiskAppetite;
 use crate::spec::Aggfunc;

@@ -8,6 +8,15 @@
 //! `aggfunc`, and one with an `aggfunc` other than `count` needs `values`; a `pivot_table` needs
 //! `values`, its `aggfunc` defaults to `mean` and its `columns` may be left out (one column,
 //! labelled with the `values` column's name, as pandas labels it).
+//!
+//! Models and plots take ACRO's argument names too (`acro_regression.py`, `acro_tables.py`):
+//! - `{"method": "ols"|"logit"|"probit", "endog": "y", "exog": ["x1", "x2"], "add_constant":
+//!   true}`: a regression of `endog` on `exog`, with a `const` column of ones first when
+//!   `add_constant` (ACRO's `add_constant`; statsmodels adds none by default, nor does this);
+//! - `{"method": "hist", "column": "income", "bins": 10, "range": [0, 100]}`: a histogram of
+//!   one numeric column (`values` is read as another name of `column`); `bins` is a number of
+//!   equal-width bins (10 when left out) or the bin edges, `range` the interval the equal-width
+//!   bins cover (numpy's `histogram`; the data's smallest and largest values when left out).
 
 use crate::microdata::{ColumnType, Microdata};
 use schemars::JsonSchema;
@@ -22,7 +31,77 @@ pub enum OutputSpec {
     Crosstab(TableSpec),
     /// `pandas.pivot_table` as ACRO wraps it: needs `index` and `values`.
     PivotTable(TableSpec),
+    /// Ordinary least squares (`acro.ols`, statsmodels' `OLS`).
+    Ols(RegressionSpec),
+    /// Logistic regression of a 0/1 outcome (`acro.logit`, statsmodels' `Logit`).
+    Logit(RegressionSpec),
+    /// Probit regression of a 0/1 outcome (`acro.probit`, statsmodels' `Probit`).
+    Probit(RegressionSpec),
+    /// A histogram of one column (`acro.hist`, numpy's `histogram` bins).
+    Hist(HistSpec),
 }
+
+/// The arguments of a regression.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegressionSpec {
+    /// The dependent variable (a numeric column; 0 or 1, or a share between, for `logit` and
+    /// `probit`).
+    pub endog: String,
+    /// The regressors (numeric columns), in the order of the coefficient table.
+    #[serde(default = "no_columns")]
+    pub exog: ColumnNames,
+    /// Whether to add a `const` column of ones before the regressors (ACRO's `add_constant`).
+    #[serde(default)]
+    pub add_constant: bool,
+    /// Column types that override inference.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_types: BTreeMap<String, ColumnType>,
+}
+
+fn no_columns() -> ColumnNames {
+    ColumnNames::Many(Vec::new())
+}
+
+/// The arguments of a histogram.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistSpec {
+    /// The numeric column whose values are binned (ACRO's `column`; `values` is read too).
+    #[serde(alias = "values")]
+    pub column: String,
+    /// The number of equal-width bins, or the bin edges (ACRO's and numpy's `bins`).
+    #[serde(default)]
+    pub bins: Bins,
+    /// The interval `[lower, upper]` the equal-width bins cover; values outside are left out
+    /// (numpy's `range`). The data's smallest and largest values when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+    /// Column types that override inference.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub column_types: BTreeMap<String, ColumnType>,
+}
+
+/// A histogram's bins: how many of equal width, or their edges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Bins {
+    /// This many bins of equal width.
+    Count(u64),
+    /// The edges, increasing: `n + 1` edges make `n` bins, each closed on the left, the last
+    /// closed on both sides.
+    Edges(Vec<f64>),
+}
+
+impl Default for Bins {
+    /// ACRO's default: 10 bins.
+    fn default() -> Self {
+        Bins::Count(10)
+    }
+}
+
+/// The most bins a histogram may have.
+pub const MAX_BINS: u64 = 1 << 20;
 
 /// The arguments of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -116,7 +195,7 @@ impl Aggfunc {
     }
 }
 
-/// The kind of table.
+/// The ACRO command that makes the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -124,6 +203,49 @@ pub enum Method {
     Crosstab,
     /// `pivot_table`.
     PivotTable,
+    /// `ols`.
+    Ols,
+    /// `logit`.
+    Logit,
+    /// `probit`.
+    Probit,
+    /// `hist`.
+    Hist,
+}
+
+impl Method {
+    /// ACRO's name of the command.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Crosstab => "crosstab",
+            Method::PivotTable => "pivot_table",
+            Method::Ols => "ols",
+            Method::Logit => "logit",
+            Method::Probit => "probit",
+            Method::Hist => "hist",
+        }
+    }
+
+    /// The kind of output the command makes.
+    pub fn kind(self) -> OutputKind {
+        match self {
+            Method::Crosstab | Method::PivotTable => OutputKind::Table,
+            Method::Ols | Method::Logit | Method::Probit => OutputKind::Regression,
+            Method::Hist => OutputKind::Histogram,
+        }
+    }
+}
+
+/// The kind of output, as ACRO's `results.json` names it (`type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// A table of cells (`crosstab`, `pivot_table`).
+    Table,
+    /// A regression's coefficient table (`ols`, `logit`, `probit`).
+    Regression,
+    /// A histogram's bins (`hist`).
+    Histogram,
 }
 
 /// A table spec checked against itself, with defaults applied: what the table builder takes.
@@ -155,28 +277,58 @@ impl OutputSpec {
             column: p.column,
             message: p.message,
         })?;
-        spec.plan()?;
+        spec.validate()?;
         Ok(spec)
     }
 
-    /// The table arguments.
-    pub fn table(&self) -> &TableSpec {
+    /// Checks the spec on its own: a table's arguments fit together, a model names its columns
+    /// once, a histogram's bins and range are sound.
+    ///
+    /// # Errors
+    /// The first argument that is wrong, naming its JSON path.
+    pub fn validate(&self) -> Result<(), SpecError> {
         match self {
-            OutputSpec::Crosstab(t) | OutputSpec::PivotTable(t) => t,
+            OutputSpec::Crosstab(_) | OutputSpec::PivotTable(_) => self.plan().map(|_| ()),
+            OutputSpec::Ols(r) | OutputSpec::Logit(r) | OutputSpec::Probit(r) => {
+                if r.exog.names().is_empty() && !r.add_constant {
+                    return Err(SpecError::Invalid {
+                        path: "/exog".to_owned(),
+                        message: "names no column, and `add_constant` is false: the model has no regressor".to_owned(),
+                    });
+                }
+                self.no_column_twice()
+            }
+            OutputSpec::Hist(h) => validate_hist(h),
         }
     }
 
-    /// The kind of table.
+    /// The table arguments (`None` for a model or a histogram).
+    pub fn table(&self) -> Option<&TableSpec> {
+        match self {
+            OutputSpec::Crosstab(t) | OutputSpec::PivotTable(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The ACRO command.
     pub fn method(&self) -> Method {
         match self {
             OutputSpec::Crosstab(_) => Method::Crosstab,
             OutputSpec::PivotTable(_) => Method::PivotTable,
+            OutputSpec::Ols(_) => Method::Ols,
+            OutputSpec::Logit(_) => Method::Logit,
+            OutputSpec::Probit(_) => Method::Probit,
+            OutputSpec::Hist(_) => Method::Hist,
         }
     }
 
     /// Declared column types.
     pub fn column_types(&self) -> &BTreeMap<String, ColumnType> {
-        &self.table().column_types
+        match self {
+            OutputSpec::Crosstab(t) | OutputSpec::PivotTable(t) => &t.column_types,
+            OutputSpec::Ols(r) | OutputSpec::Logit(r) | OutputSpec::Probit(r) => &r.column_types,
+            OutputSpec::Hist(h) => &h.column_types,
+        }
     }
 
     /// The columns the output reads (to keep when reading the microdata).
@@ -184,24 +336,49 @@ impl OutputSpec {
         self.named_columns().into_iter().map(|(_, name)| name.clone()).collect()
     }
 
-    /// Every column the table names (index, columns, values), with its JSON path.
+    /// Every column the spec names (a table's index, columns and values; a model's endog and
+    /// exog; a histogram's column), with its JSON path.
     fn named_columns(&self) -> Vec<(String, &String)> {
-        let t = self.table();
-        let index = t.index.names().iter().enumerate().map(|(i, n)| (t.index.path("index", i), n));
-        let columns =
-            t.columns.iter().flat_map(|c| c.names().iter().enumerate().map(move |(i, n)| (c.path("columns", i), n)));
-        let values = t.values.iter().map(|v| ("/values".to_owned(), v));
-        index.chain(columns).chain(values).collect()
+        match self {
+            OutputSpec::Crosstab(t) | OutputSpec::PivotTable(t) => {
+                let index = t.index.names().iter().enumerate().map(|(i, n)| (t.index.path("index", i), n));
+                let columns = t
+                    .columns
+                    .iter()
+                    .flat_map(|c| c.names().iter().enumerate().map(move |(i, n)| (c.path("columns", i), n)));
+                let values = t.values.iter().map(|v| ("/values".to_owned(), v));
+                index.chain(columns).chain(values).collect()
+            }
+            OutputSpec::Ols(r) | OutputSpec::Logit(r) | OutputSpec::Probit(r) => {
+                let exog = r.exog.names().iter().enumerate().map(|(i, n)| (r.exog.path("exog", i), n));
+                std::iter::once(("/endog".to_owned(), &r.endog)).chain(exog).collect()
+            }
+            OutputSpec::Hist(h) => vec![("/column".to_owned(), &h.column)],
+        }
+    }
+
+    /// A column may be named once.
+    fn no_column_twice(&self) -> Result<(), SpecError> {
+        let mut seen = BTreeSet::new();
+        for (path, name) in self.named_columns() {
+            if !seen.insert(name) {
+                return Err(SpecError::Invalid { path, message: format!("column `{name}` is used twice") });
+            }
+        }
+        Ok(())
     }
 
     /// The plan of the table, with defaults applied.
     ///
     /// # Errors
-    /// When the arguments do not fit together, naming the JSON path.
+    /// When the spec is not a table's, or the arguments do not fit together, naming the JSON
+    /// path.
     pub fn plan(&self) -> Result<TablePlan, SpecError> {
         let method = self.method();
-        let t = self.table();
         let invalid = |path: &str, message: String| SpecError::Invalid { path: path.to_owned(), message };
+        let Some(t) = self.table() else {
+            return Err(invalid("/method", format!("`{}` does not make a table", method.name())));
+        };
         if t.index.names().is_empty() {
             return Err(invalid("/index", "names no column".to_owned()));
         }
@@ -213,8 +390,8 @@ impl OutputSpec {
         }
         let aggfunc = match (t.aggfunc, method) {
             (Some(a), _) => a,
-            (None, Method::Crosstab) => Aggfunc::Count,
             (None, Method::PivotTable) => Aggfunc::Mean,
+            (None, _) => Aggfunc::Count,
         };
         match (&t.values, t.aggfunc, method) {
             (None, _, Method::PivotTable) => return Err(invalid("", "a `pivot_table` needs `values`".to_owned())),
@@ -227,12 +404,7 @@ impl OutputSpec {
             _ => {}
         }
         // A column may label rows or columns, or be aggregated, once.
-        let mut seen = BTreeSet::new();
-        for (path, name) in self.named_columns() {
-            if !seen.insert(name) {
-                return Err(SpecError::Invalid { path, message: format!("column `{name}` is used twice") });
-            }
-        }
+        self.no_column_twice()?;
         Ok(TablePlan {
             method,
             index: t.index.names().to_vec(),
@@ -243,13 +415,12 @@ impl OutputSpec {
         })
     }
 
-    /// Checks that every column named exists in the microdata and that `values` is numeric for
-    /// a magnitude aggregation.
+    /// Checks that every column named exists in the microdata, that `values` is numeric for
+    /// a magnitude aggregation, and that a model's or a histogram's columns are numeric.
     ///
     /// # Errors
     /// The first column that is unknown or of the wrong type, naming its JSON path.
     pub fn check_columns(&self, data: &Microdata) -> Result<(), SpecError> {
-        let t = self.table();
         let unknown = |path: String, column: &str| SpecError::UnknownColumn {
             path,
             column: column.to_owned(),
@@ -262,25 +433,78 @@ impl OutputSpec {
                 return Err(unknown(path, name));
             }
         }
-        for name in t.column_types.keys() {
+        for name in self.column_types().keys() {
             if !known(name) {
                 return Err(unknown(format!("/column_types/{}", pointer_escape(name)), name));
             }
         }
+        let why_categorical = |column: &crate::microdata::Column| match (column.declared(), column.first_text()) {
+            (true, _) => "the spec declares it categorical".to_owned(),
+            (false, Some(first)) => format!("line {} holds `{}`", first.line, first.value),
+            (false, None) => "it holds text".to_owned(),
+        };
+        let Some(t) = self.table() else {
+            let what = if self.method() == Method::Hist { "a histogram" } else { "a regression" };
+            for (path, name) in self.named_columns() {
+                if let Some(column) = data.column(name)
+                    && column.column_type() == ColumnType::Categorical
+                {
+                    return Err(SpecError::NotNumericColumn {
+                        path,
+                        column: name.clone(),
+                        what: what.to_owned(),
+                        why: why_categorical(column),
+                    });
+                }
+            }
+            return Ok(());
+        };
         let aggfunc = self.plan()?.aggfunc;
         if let (Some(values), true) = (&t.values, aggfunc.is_magnitude())
             && let Some(column) = data.column(values)
             && column.column_type() == ColumnType::Categorical
         {
-            let why = match (column.declared(), column.first_text()) {
-                (true, _) => "the spec declares it categorical".to_owned(),
-                (false, Some(first)) => format!("line {} holds `{}`", first.line, first.value),
-                (false, None) => "it holds text".to_owned(),
-            };
+            let why = why_categorical(column);
             return Err(SpecError::NotNumeric { column: values.clone(), aggfunc: aggfunc.name().to_owned(), why });
         }
         Ok(())
     }
+}
+
+/// A histogram's bins and range, as numpy's `histogram` accepts them.
+fn validate_hist(h: &HistSpec) -> Result<(), SpecError> {
+    let invalid = |path: &str, message: &str| SpecError::Invalid { path: path.to_owned(), message: message.to_owned() };
+    match &h.bins {
+        Bins::Count(0) => return Err(invalid("/bins", "must be at least 1")),
+        Bins::Count(n) if *n > MAX_BINS => return Err(invalid("/bins", &format!("must be at most {MAX_BINS}"))),
+        Bins::Count(_) => {}
+        Bins::Edges(edges) => {
+            if edges.len() < 2 {
+                return Err(invalid("/bins", "gives fewer than 2 edges: no bin"));
+            }
+            if edges.len() as u64 > MAX_BINS + 1 {
+                return Err(invalid("/bins", &format!("gives more than {MAX_BINS} bins")));
+            }
+            if let Some(i) = edges.iter().position(|e| !e.is_finite()) {
+                return Err(invalid(&format!("/bins/{i}"), "is not a finite number"));
+            }
+            if let Some(i) = edges.windows(2).position(|w| matches!(w, [a, b] if a >= b)) {
+                return Err(invalid(&format!("/bins/{}", i + 1), "edges must increase"));
+            }
+            if h.range.is_some() {
+                return Err(invalid("/range", "a `range` goes with a number of `bins`, not with their edges"));
+            }
+        }
+    }
+    if let Some([lower, upper]) = h.range {
+        if !(lower.is_finite() && upper.is_finite()) {
+            return Err(invalid("/range", "must be two finite numbers"));
+        }
+        if lower > upper {
+            return Err(invalid("/range", "the lower bound is above the upper bound"));
+        }
+    }
+    Ok(())
 }
 
 /// The path, quoted, after a space; nothing for the whole spec (the empty path).
@@ -301,7 +525,7 @@ pub enum SpecError {
     #[diagnostic(
         code(fivesafes::outputs::spec_json),
         help(
-            "a table spec is `{{\"method\": \"crosstab\"|\"pivot_table\", \"index\": ..., \"columns\": ..., \"values\": ..., \"aggfunc\": ..., \"margins\": ..., \"column_types\": ...}}`"
+            "a spec is `{{\"method\": \"crosstab\"|\"pivot_table\", \"index\", \"columns\", \"values\", \"aggfunc\", \"margins\", \"column_types\"}}`, `{{\"method\": \"ols\"|\"logit\"|\"probit\", \"endog\", \"exog\", \"add_constant\", \"column_types\"}}` or `{{\"method\": \"hist\", \"column\", \"bins\", \"range\", \"column_types\"}}`"
         )
     )]
     Json {
@@ -334,6 +558,22 @@ pub enum SpecError {
         file: String,
         /// The header's names, quoted, comma-separated.
         available: String,
+    },
+    /// A model's or a histogram's column is categorical.
+    #[error("output spec `{path}`: {what} needs numeric columns, but `{column}` is categorical ({why})")]
+    #[diagnostic(
+        code(fivesafes::outputs::column_not_numeric),
+        help("name a numeric column, correct its values, or declare it numeric in `column_types`")
+    )]
+    NotNumericColumn {
+        /// JSON Pointer to the name.
+        path: String,
+        /// The column.
+        column: String,
+        /// What needs numbers (`a regression`, `a histogram`).
+        what: String,
+        /// Why the column is categorical.
+        why: String,
     },
     /// The aggregated column is categorical but the aggregation needs numbers.
     #[error("output spec `/values`: aggfunc `{aggfunc}` needs a numeric column, but `{column}` is categorical ({why})")]
@@ -409,6 +649,50 @@ mod tests {
             invalid(r#"{"method":"crosstab","index":["a","b"],"columns":["c","a"]}"#),
             ("/columns/1".to_owned(), "column `a` is used twice".to_owned())
         );
+    }
+
+    #[test]
+    fn models_and_histograms_are_validated_with_paths() {
+        let spec =
+            OutputSpec::from_json(r#"{"method":"ols","endog":"y","exog":["a","b"],"add_constant":true}"#).unwrap();
+        assert_eq!((spec.method(), spec.method().kind()), (Method::Ols, OutputKind::Regression));
+        assert_eq!(spec.columns_used(), ["a".to_owned(), "b".to_owned(), "y".to_owned()].into());
+        assert!(spec.table().is_none());
+        assert_eq!(spec.plan().unwrap_err().to_string(), "output spec `/method`: `ols` does not make a table");
+        assert_eq!(invalid(r#"{"method":"logit","endog":"y","exog":["a","y"]}"#).0, "/exog/1");
+        assert_eq!(invalid(r#"{"method":"probit","endog":"y"}"#).0, "/exog");
+        assert!(OutputSpec::from_json(r#"{"method":"ols","endog":"y","add_constant":true}"#).is_ok());
+        assert!(matches!(OutputSpec::from_json(r#"{"method":"ols","endog":"y","x":1}"#), Err(SpecError::Json { .. })));
+
+        let hist = OutputSpec::from_json(r#"{"method":"hist","values":"v"}"#).unwrap();
+        let OutputSpec::Hist(h) = &hist else { unreachable!() };
+        assert_eq!((h.column.as_str(), &h.bins, h.range), ("v", &Bins::Count(10), None));
+        assert_eq!(
+            invalid(r#"{"method":"hist","column":"v","bins":0}"#),
+            ("/bins".to_owned(), "must be at least 1".to_owned())
+        );
+        assert_eq!(invalid(r#"{"method":"hist","column":"v","bins":[0,2,2]}"#).0, "/bins/2");
+        assert_eq!(invalid(r#"{"method":"hist","column":"v","bins":[0,1],"range":[0,1]}"#).0, "/range");
+        assert_eq!(
+            invalid(r#"{"method":"hist","column":"v","range":[2,1]}"#),
+            ("/range".to_owned(), "the lower bound is above the upper bound".to_owned())
+        );
+    }
+
+    #[test]
+    fn model_columns_must_be_numeric() {
+        let data = Microdata::from_csv(b"y,x,t\n1,2,z\n", "d.csv", &ReadOptions::default()).unwrap();
+        let check = |json: &str| OutputSpec::from_json(json).unwrap().check_columns(&data);
+        assert!(check(r#"{"method":"ols","endog":"y","exog":"x"}"#).is_ok());
+        let err = check(r#"{"method":"ols","endog":"y","exog":["x","t"]}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "output spec `/exog/1`: a regression needs numeric columns, but `t` is categorical (line 2 holds `z`)"
+        );
+        let err = check(r#"{"method":"hist","column":"t"}"#).unwrap_err();
+        assert!(matches!(err, SpecError::NotNumericColumn { ref path, .. } if path == "/column"), "{err}");
+        let err = check(r#"{"method":"hist","column":"w"}"#).unwrap_err();
+        assert_eq!(err.to_string(), "output spec `/column`: no column `w` in `d.csv`");
     }
 
     #[test]

@@ -63,6 +63,23 @@ impl Table {
     /// table would be too large, or the plan names a column not read (or a categorical `values`
     /// column for a magnitude).
     pub fn build(data: &Microdata, plan: &TablePlan, keep_top: usize) -> Result<Table, TableError> {
+        Table::build_without(data, plan, keep_top, &[])
+    }
+
+    /// The table [`Table::build`] builds, with the same rows and columns, from the records
+    /// that are not in the inner cells at `cells` (`[row, column]` positions; positions in the
+    /// margins leave no record out): those cells are left with no record, and the margins are
+    /// aggregated from the records that remain, as ACRO's suppression rebuilds a table
+    /// (`get_redacted_table`).
+    ///
+    /// # Errors
+    /// As [`Table::build`].
+    pub fn build_without(
+        data: &Microdata,
+        plan: &TablePlan,
+        keep_top: usize,
+        cells: &[[usize; 2]],
+    ) -> Result<Table, TableError> {
         let keys = TableKeys::new(data, plan)?;
         let (nr, nc) = (keys.rows.tuples.len(), keys.cols.tuples.len());
         if nr.saturating_add(1).saturating_mul(nc.saturating_add(1)) > MAX_CELLS {
@@ -71,7 +88,7 @@ impl Table {
         let values = values_of(data, plan)?;
         let grouping = Grouping { values: values.as_deref(), aggfunc: plan.aggfunc, keep_top };
         let records = data.records();
-        let inner = grouping.summarise(records, nr * nc, |r| Some(keys.row(r)? * nc + keys.col(r)?));
+        let mut inner = grouping.summarise(records, nr * nc, |r| Some(keys.row(r)? * nc + keys.col(r)?));
 
         // pandas leaves out the rows and columns with no value in any cell.
         let has_value = |r: usize, c: usize| inner.get(r * nc + c).is_some_and(|s| s.value.is_some());
@@ -95,6 +112,35 @@ impl Table {
                 })
                 .collect();
 
+        // The records left out: those of the inner cells named, by their row and column.
+        let excluded: Vec<bool> = if cells.is_empty() {
+            Vec::new()
+        } else {
+            let position = |kept: &[usize], size: usize| {
+                let mut at = vec![usize::MAX; size];
+                for (p, k) in kept.iter().enumerate() {
+                    if let Some(slot) = at.get_mut(*k) {
+                        *slot = p;
+                    }
+                }
+                at
+            };
+            let (row_at, col_at) = (position(&kept_rows, nr), position(&kept_cols, nc));
+            let named: std::collections::BTreeSet<[usize; 2]> = cells.iter().copied().collect();
+            (0..records)
+                .map(|r| {
+                    let at = keys.row(r).and_then(|x| row_at.get(x)).zip(keys.col(r).and_then(|x| col_at.get(x)));
+                    at.is_some_and(|(row, col)| named.contains(&[*row, *col]))
+                })
+                .collect()
+        };
+        let kept_record = |r: usize| !excluded.get(r).copied().unwrap_or(false);
+        if !excluded.is_empty() {
+            inner = grouping.summarise(records, nr * nc, |r| {
+                kept_record(r).then_some(())?;
+                Some(keys.row(r)? * nc + keys.col(r)?)
+            });
+        }
         let mut row_labels: Vec<Vec<String>> =
             kept_rows.iter().map(|r| label(&keys.index, keys.rows.tuples.get(*r))).collect();
         let mut column_labels: Vec<Vec<String>> = if plan.columns.is_empty() {
@@ -111,15 +157,17 @@ impl Table {
             let with_columns = !plan.columns.is_empty();
             let mut last = Vec::new();
             if with_columns {
-                let by_row = grouping.summarise(records, nr, |r| keys.row(r));
+                let by_row = grouping.summarise(records, nr, |r| keys.row(r).filter(|_| kept_record(r)));
                 for (row, r) in cells.iter_mut().zip(&kept_rows) {
                     row.extend(by_row.get(*r).cloned());
                 }
                 column_labels.push(margin_label(plan.columns.len()));
-                let by_column = grouping.summarise(records, nc, |r| keys.col(r));
+                let by_column = grouping.summarise(records, nc, |r| keys.col(r).filter(|_| kept_record(r)));
                 last.extend(kept_cols.iter().filter_map(|c| by_column.get(*c).cloned()));
             }
-            last.extend(grouping.summarise(records, 1, |r| keys.active.get(r).copied().unwrap_or(false).then_some(0)));
+            last.extend(grouping.summarise(records, 1, |r| {
+                (keys.active.get(r).copied().unwrap_or(false) && kept_record(r)).then_some(0)
+            }));
             cells.push(last);
             row_labels.push(margin_label(plan.index.len()));
         }
@@ -374,6 +422,24 @@ mod tests {
             build("a,b\nAll,p\n", r#"{"method":"crosstab","index":"a","columns":"b","margins":true}"#).unwrap_err();
         assert_eq!(err, TableError::MarginsName { column: "a".to_owned() });
         assert!(build("a,b\nAll,p\n", r#"{"method":"crosstab","index":"a","columns":"b"}"#).is_ok());
+    }
+
+    #[test]
+    fn leaving_out_cells_keeps_the_shape_and_recomputes_the_margins() {
+        let csv = "a,b,v\nx,p,1\nx,p,2\nx,q,4\ny,q,8\n";
+        let spec = OutputSpec::from_json(
+            r#"{"method":"crosstab","index":"a","columns":"b","values":"v","aggfunc":"sum","margins":true}"#,
+        )
+        .unwrap();
+        let data = Microdata::from_csv(csv.as_bytes(), "d.csv", &ReadOptions::default()).unwrap();
+        let table = Table::build_without(&data, &spec.plan().unwrap(), 2, &[[0, 0], [2, 2]]).unwrap();
+        assert_eq!(table.row_labels, [vec!["x"], vec!["y"], vec!["All"]]);
+        // (x, p) is left with no record: NaN; x's margin is 4, p's margin NaN, the total 12.
+        assert_eq!(
+            values(&table),
+            [vec![None, N(4.0), N(4.0)], vec![None, N(8.0), N(8.0)], vec![None, N(12.0), N(12.0)]]
+        );
+        assert_eq!(table.cells[0][0].n, 0);
     }
 
     #[test]
