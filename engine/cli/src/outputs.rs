@@ -43,8 +43,16 @@ pub struct Args {
     /// The risk appetite in ACRO's keys (`safe_threshold`, `safe_nk_n`, `safe_nk_k`,
     /// `safe_pratio_p`, `safe_dof_threshold`, `zeros_are_disclosive`, `check_missing_values`);
     /// default: ACRO 1.0's defaults.
-    #[arg(long, value_name = "RISK.json")]
+    #[arg(long, value_name = "RISK.json", conflicts_with = "member")]
     config: Option<PathBuf>,
+    /// Check under the risk appetite of this member TRE of the federation (its
+    /// `fs:riskAppetite` over the federation's), the one it judges an export of its data under.
+    #[arg(long, value_name = "ID")]
+    member: Option<String>,
+    /// With `--member`: the federation bundle directory (default: the embedded example
+    /// federation).
+    #[arg(long, value_name = "DIR", requires = "member")]
+    bundle: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -94,7 +102,10 @@ fn check(args: &Args) -> Result<Exit, Exit> {
     let risk_text = args.config.as_deref().map(read_text).transpose()?;
     let invalid = |e: fivesafes_outputs::OutputError| crate::fail(e, Exit::InvalidInput);
     let spec = OutputSpec::from_json(&spec_text).map_err(|e| invalid(e.into()))?;
-    let risk = risk_text.as_deref().map(RiskAppetite::from_json).transpose().map_err(|e| invalid(e.into()))?;
+    let mut risk = risk_text.as_deref().map(RiskAppetite::from_json).transpose().map_err(|e| invalid(e.into()))?;
+    if let Some(id) = &args.member {
+        risk = Some(member_risk_appetite(args.bundle.as_deref(), id)?);
+    }
     let options = CheckOptions { suppress: args.suppress };
     let result = fivesafes_outputs::check_spec_with(
         &data,
@@ -119,6 +130,28 @@ fn check(args: &Args) -> Result<Exit, Exit> {
         Status::Fail => Exit::Deny,
         Status::Review => Exit::Review,
     })
+}
+
+/// The risk appetite of member `id` in the bundle at `dir` (the example federation if none).
+fn member_risk_appetite(dir: Option<&Path>, id: &str) -> Result<RiskAppetite, Exit> {
+    let bundle = crate::sources::load_bundle(dir, &[])?;
+    let members = &bundle.federation.members;
+    match members.get(id) {
+        Some(member) => Ok(member.risk_appetite.clone()),
+        None => Err(crate::fail(
+            UnknownMember { id: id.to_owned(), known: members.keys().cloned().collect::<Vec<_>>().join(", ") },
+            Exit::InvalidInput,
+        )),
+    }
+}
+
+/// `--member` names no member of the federation.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`--member {id}`: the federation has no such member")]
+#[diagnostic(code(fivesafes::outputs::unknown_member), help("its members: {known}"))]
+struct UnknownMember {
+    id: String,
+    known: String,
 }
 
 /// Why the results directory was not written.
@@ -180,6 +213,12 @@ fn command_line(args: &Args, spec: &OutputSpec) -> String {
         "--spec".to_owned(),
         quote(&args.spec.display().to_string()),
     ];
+    if let Some(member) = &args.member {
+        words.extend(["--member".to_owned(), quote(member)]);
+    }
+    if let Some(bundle) = &args.bundle {
+        words.extend(["--bundle".to_owned(), quote(&bundle.display().to_string())]);
+    }
     if let Some(config) = &args.config {
         words.extend(["--config".to_owned(), quote(&config.display().to_string())]);
     }

@@ -503,7 +503,6 @@ impl<'a, 't> Evaluator<'a, 't> {
             RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
                 .map_err(|e| e.to_string())
         };
-        let (kind, sdc, checkers) = &f.output;
         let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
         // Only the fields the policies about to run read (see `scope`): the rest cannot change
         // their result, and building them is most of a call's cost.
@@ -546,9 +545,11 @@ impl<'a, 't> Evaluator<'a, 't> {
         })?;
         put("output", &|| {
             record(vec![
-                ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, kind)?)),
-                ("sdc", RestrictedExpression::new_string(sdc.name().to_owned())),
-                ("checkers", RestrictedExpression::new_long(*checkers)),
+                ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, &f.output.kind)?)),
+                ("sdc", RestrictedExpression::new_string(df.output_sdc.name().to_owned())),
+                ("checked", RestrictedExpression::new_bool(df.output_checked)),
+                ("exception", RestrictedExpression::new_bool(f.output.exception)),
+                ("checkers", RestrictedExpression::new_long(f.output.checkers)),
             ])
         })?;
         Context::from_pairs(pairs).map_err(|e| e.to_string())
@@ -839,7 +840,7 @@ fn request_entities(
         ("endDay".to_owned(), RestrictedExpression::new_long(facts.end_day)),
     ]);
     list.push(Entity::new(project.clone(), attrs, concept_uids(&facts.project_parents)?).map_err(|e| e.to_string())?);
-    concepts.insert(facts.output.0.clone());
+    concepts.insert(facts.output.kind.clone());
     let fed = &bundle.federation;
     let mut members: BTreeSet<&str> = BTreeSet::new();
     for d in facts.datasets.keys() {
@@ -896,6 +897,25 @@ fn obligations(bundle: &Bundle, facts: &Facts, members: &[MemberDecision]) -> Ve
                 .entry(((*term).clone(), None))
                 .or_insert_with(|| (new(term, &meta.id, &meta.message, None), Places::default()));
             members.insert(m.member.clone());
+        }
+        // An export the holder of a dataset releases only with an output checker's sign-off,
+        // when no checker has signed it off yet.
+        if facts.output.export && facts.output.checkers < 1 {
+            let fed = &bundle.federation;
+            for d in &m.datasets {
+                let Some(holder) = fed.datasets.get(d).and_then(|ds| fed.members.get(&ds.holder)) else { continue };
+                if !holder.output_sign_off {
+                    continue;
+                }
+                let term = format!("{}OutputCheckerSignOff", crate::rdf::ns::FS);
+                let detail = format!("by an output checker of `{}`", holder.id);
+                let label = bundle.vocab.label(&term).unwrap_or("Output checker sign-off").to_owned();
+                let (_, (datasets, members)) = out
+                    .entry((term.clone(), Some(detail.clone())))
+                    .or_insert_with(|| (new(&term, "SIGN-OFF", &label, Some(detail)), Places::default()));
+                datasets.insert(d.clone());
+                members.insert(m.member.clone());
+            }
         }
     }
     out.into_values()

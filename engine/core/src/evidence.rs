@@ -45,8 +45,8 @@ pub struct Facts {
     pub unknown_projects: Vec<String>,
     /// Unknown output kind.
     pub unknown_outputs: Vec<String>,
-    /// The output's kind (IRI), SDC status and number of checkers.
-    pub output: (String, SdcStatus, i64),
+    /// The output to export (kind `fs:NoOutput` when the action is not an export).
+    pub output: RequestOutput,
     /// More than one dataset is requested.
     pub linkage: bool,
     /// The purpose as DUOS DataUse, or why it could not be built.
@@ -70,8 +70,38 @@ pub struct DatasetFacts {
     pub requested_variables: BTreeSet<String>,
     /// DUO matching result.
     pub duo: Match,
+    /// The output's disclosure control as the dataset's holder judges it.
+    pub output_sdc: SdcStatus,
+    /// Whether a check under a risk appetite at least as strict as the holder's stands behind
+    /// `output_sdc`.
+    pub output_checked: bool,
     /// Sentences by evidence key.
     pub notes: Notes,
+}
+
+/// What the request says of its output, the same at every member.
+#[derive(Debug, Clone)]
+pub struct RequestOutput {
+    /// Its kind (IRI).
+    pub kind: String,
+    /// How many distinct output checkers signed it off.
+    pub checkers: i64,
+    /// Whether the researcher asks for an exception.
+    pub exception: bool,
+    /// Whether the request is to export it.
+    pub export: bool,
+    /// Its disclosure control check, when attached.
+    pub check: Option<crate::safe_outputs::CheckEvidence>,
+    /// Its disclosure control status as stated.
+    pub stated: Option<SdcStatus>,
+}
+
+fn status_name(status: fivesafes_outputs::Status) -> &'static str {
+    match status {
+        fivesafes_outputs::Status::Pass => "pass",
+        fivesafes_outputs::Status::Review => "review",
+        fivesafes_outputs::Status::Fail => "fail",
+    }
 }
 
 fn day(s: &str, path: &str) -> Result<Day, RequestError> {
@@ -278,17 +308,69 @@ impl Facts {
                     .entry("output.kind".to_owned())
                     .or_default()
                     .push(format!("output kind {}", vocab.display(&kind)));
-                notes
-                    .entry("output.sdc".to_owned())
-                    .or_default()
-                    .push(format!("disclosure control result: {}", o.sdc.name()));
+                let check = o
+                    .check
+                    .as_ref()
+                    .map(|v| {
+                        serde_json::from_value::<crate::safe_outputs::CheckEvidence>(v.clone()).map_err(|e| {
+                            RequestError::Value {
+                                path: "/output/check".to_owned(),
+                                message: format!(
+                                    "is not the check `fivesafes outputs check --format json` prints: {e}"
+                                ),
+                            }
+                        })
+                    })
+                    .transpose()?;
+                match (&check, o.sdc) {
+                    (None, None) => {
+                        return Err(RequestError::Value {
+                            path: "/output".to_owned(),
+                            message: "an output needs its disclosure control: `check` (fivesafes outputs check --format json) or `sdc`".to_owned(),
+                        });
+                    }
+                    (Some(check), Some(sdc)) if sdc.name() != status_name(check.status) => {
+                        return Err(RequestError::Value {
+                            path: "/output/sdc".to_owned(),
+                            message: format!(
+                                "says `{}`, but the attached check says `{}`",
+                                sdc.name(),
+                                status_name(check.status)
+                            ),
+                        });
+                    }
+                    _ => {}
+                }
+                let exception = match o.exception.as_deref().map(str::trim) {
+                    Some("") => {
+                        return Err(RequestError::Value {
+                            path: "/output/exception".to_owned(),
+                            message: "an exception needs the researcher's justification".to_owned(),
+                        });
+                    }
+                    Some(text) => {
+                        notes
+                            .entry("output.sdc".to_owned())
+                            .or_default()
+                            .push(format!("the researcher asks for an exception: \"{text}\""));
+                        true
+                    }
+                    None => false,
+                };
                 notes.entry("output.checkers".to_owned()).or_default().push(if o.checkers.is_empty() {
                     "no output checker signed off".to_owned()
                 } else {
                     format!("signed off by {}", o.checkers.join(", "))
                 });
                 let checkers = i64::try_from(o.checkers.iter().collect::<BTreeSet<_>>().len()).unwrap_or(i64::MAX);
-                (kind, o.sdc, checkers)
+                RequestOutput {
+                    kind,
+                    checkers,
+                    exception,
+                    export: req.action == crate::request::RequestAction::Export,
+                    check,
+                    stated: o.sdc,
+                }
             }
             None if req.action == crate::request::RequestAction::Export => {
                 return Err(RequestError::Value {
@@ -296,7 +378,14 @@ impl Facts {
                     message: "an export request needs an `output`".to_owned(),
                 });
             }
-            None => (format!("{}NoOutput", crate::rdf::ns::FS), SdcStatus::Unchecked, 0),
+            None => RequestOutput {
+                kind: format!("{}NoOutput", crate::rdf::ns::FS),
+                checkers: 0,
+                exception: false,
+                export: false,
+                check: None,
+                stated: None,
+            },
         };
 
         // Per dataset.
@@ -316,7 +405,8 @@ impl Facts {
                 });
             }
             let approvals = approvals.get(d.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-            let facts = dataset_facts(bundle, req, d, ds, approvals, &purpose, today)?;
+            let mut facts = dataset_facts(bundle, req, d, ds, approvals, &purpose, today)?;
+            judge_output(bundle, &output, ds, &mut facts);
             datasets.insert(d.id.clone(), facts);
         }
         Ok(Facts {
@@ -471,7 +561,35 @@ fn dataset_facts(
     for line in &duo.rationale {
         note("project.duo", line.clone());
     }
-    Ok(DatasetFacts { dac_until, dac_variables, dac_linkage, requested_variables, duo, notes })
+    Ok(DatasetFacts {
+        dac_until,
+        dac_variables,
+        dac_linkage,
+        requested_variables,
+        duo,
+        output_sdc: SdcStatus::Unchecked,
+        output_checked: false,
+        notes,
+    })
+}
+
+/// Safe Outputs is decided at the member that holds the data, under its risk appetite.
+fn judge_output(bundle: &Bundle, output: &RequestOutput, ds: &crate::federation::Dataset, facts: &mut DatasetFacts) {
+    if output.check.is_none() && output.stated.is_none() {
+        return; // no output: unchecked
+    }
+    let mut note = |text: String| facts.notes.entry("output.sdc".to_owned()).or_default().push(text);
+    match bundle.federation.members.get(&ds.holder) {
+        Some(holder) => {
+            let judged = crate::safe_outputs::judge(output.check.as_ref(), output.stated, holder);
+            for line in judged.notes {
+                note(line);
+            }
+            facts.output_sdc = judged.sdc;
+            facts.output_checked = judged.checked;
+        }
+        None => note(format!("dataset `{}` names no member of the federation as its holder", ds.id)),
+    }
 }
 
 fn join(items: &[&String]) -> String {

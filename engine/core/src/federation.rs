@@ -34,6 +34,14 @@ pub struct MemberTre {
     /// controls and certification then come from its assessments (`certification`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assessment: Option<crate::certification::BlueprintAssessment>,
+    /// Its risk appetite for statistical disclosure control (`fs:riskAppetite`): the
+    /// federation's, restricted by its own keys.
+    #[serde(default)]
+    pub risk_appetite: fivesafes_outputs::RiskAppetite,
+    /// Whether every output needs an output checker's sign-off, even one automated disclosure
+    /// control passes (`fs:outputSignOff`).
+    #[serde(default)]
+    pub output_sign_off: bool,
 }
 
 /// A member's trust in a passport visa issuer for some visa types.
@@ -136,6 +144,10 @@ pub struct Federation {
     /// Organisations by IRI.
     #[serde(default)]
     pub organisations: BTreeMap<String, Organisation>,
+    /// The baseline risk appetite for statistical disclosure control (`fs:riskAppetite` of the
+    /// federation; ACRO 1.0's defaults where it gives no key). Members may only restrict it.
+    #[serde(default)]
+    pub risk_appetite: fivesafes_outputs::RiskAppetite,
 }
 
 impl Federation {
@@ -163,7 +175,15 @@ impl Federation {
             }
         };
         let fs_subject = subject(fed);
+        let risk_appetite = crate::safe_outputs::read_risk_appetite(
+            &view,
+            fs_subject,
+            fed.as_str(),
+            &fivesafes_outputs::RiskAppetite::default(),
+            None,
+        )?;
         let mut out = Federation {
+            risk_appetite,
             iri: fed.as_str().to_owned(),
             title: view.literal(fs_subject, &dct("title")).unwrap_or_default(),
             version: view.literal(fs_subject, &iri(ns::OWL, "versionInfo")).unwrap_or_default(),
@@ -174,7 +194,7 @@ impl Federation {
         let mut by_iri = BTreeMap::new();
         let assessments = crate::certification::read_all(&view)?;
         for m in view.iris(fs_subject, &fs("hasMember")) {
-            match read_member(&view, &m, vocab, &assessments) {
+            match read_member(&view, &m, vocab, &assessments, &out.risk_appetite) {
                 Ok(member) => {
                     by_iri.insert(m.clone(), member.id.clone());
                     let id = member.id.clone();
@@ -244,6 +264,7 @@ fn read_member(
     m: &str,
     vocab: &Vocabulary,
     assessments: &[(String, crate::certification::BlueprintAssessment)],
+    baseline: &fivesafes_outputs::RiskAppetite,
 ) -> Result<MemberTre, BundleError> {
     let fs = |l: &str| iri(ns::FS, l);
     let dct = |l: &str| iri(ns::DCTERMS, l);
@@ -287,6 +308,14 @@ fn read_member(
         local_policy: view.literal(s, &fs("localPolicy")),
         visa_trust: read_visa_trust(view, s, m)?,
         assessment: settings.map(|s| s.latest),
+        risk_appetite: crate::safe_outputs::read_risk_appetite(view, s, m, baseline, Some("the federation"))?,
+        output_sign_off: match view.literal(s, &fs("outputSignOff")).as_deref().map(str::trim) {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(model(m, &format!("`fs:outputSignOff` is `{other}`, not a boolean"), "give true or false"));
+            }
+        },
         id,
     })
 }

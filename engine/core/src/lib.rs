@@ -32,6 +32,7 @@ pub mod matching;
 pub mod policy;
 pub mod rdf;
 pub mod request;
+pub mod safe_outputs;
 pub mod scope;
 pub mod suite;
 pub mod validate;

@@ -244,14 +244,28 @@ pub struct RequestedDataset {
     pub variables: Vec<String>,
 }
 
-/// An output to export.
+/// An output to export. Its statistical disclosure control is given as the check itself
+/// (`check`), which each member holding a requested dataset judges under its own risk appetite,
+/// or as a bare status (`sdc`); at least one of them. With both, they must agree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OutputRelease {
     /// The kind of output (IRI or CURIE, e.g. `fs:AggregateTable`).
     pub kind: String,
-    /// The statistical disclosure control result.
-    pub sdc: SdcStatus,
+    /// The statistical disclosure control result, as stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdc: Option<SdcStatus>,
+    /// The disclosure control check of the output with ACRO's rules: the JSON
+    /// `fivesafes outputs check --format json` prints. Kept whole (the request's hash covers
+    /// the table released); a decision reads what [`crate::safe_outputs::CheckEvidence`]
+    /// describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::safe_outputs::CheckEvidence>")]
+    pub check: Option<serde_json::Value>,
+    /// The researcher's justification for releasing an output that fails disclosure control
+    /// (ACRO's exception): an output checker then reviews it instead of a deny.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
     /// Output checkers who signed it off.
     #[serde(default)]
     pub checkers: Vec<String>,

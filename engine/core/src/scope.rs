@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// The smallest unit of a request a policy's result is the same across.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
-    /// Reads only the researcher, the project, the action, the day and the output.
+    /// Reads only the researcher, the project, the action and the day.
     Request,
     /// Also reads the dataset (`resource`) or context fields that differ per dataset.
     Dataset,
@@ -28,8 +28,9 @@ pub(crate) const CONTEXT_FIELDS: &[(&str, Scope)] = &[
     ("project", Scope::Request),
     ("today", Scope::Request),
     ("linkage", Scope::Request),
-    ("output", Scope::Request),
     ("dac", Scope::Dataset),
+    // Safe Outputs is judged under the risk appetite of the dataset's holder.
+    ("output", Scope::Dataset),
     ("requestedVariables", Scope::Dataset),
     ("duo", Scope::Dataset),
     // `unknownTerms.projects` includes the dataset's own unknown terms.
