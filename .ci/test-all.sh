@@ -43,6 +43,12 @@ step "evidence graph hashes: the same as rdflib + pyld (URDNA2015) compute"
 python3 -m pip install --quiet --disable-pip-version-check "rdflib==7.6.0" "pyld==3.3.0" 2>&1 | grep -v "root' user" || true
 python3 tests/certification/rdfc_differential.py target/debug/fivesafes
 
+step "Safe Outputs against the real ACRO 1.0.2: the same checks on the same data, and our results directories read by ACRO's load_records"
+python3 -m venv /tmp/fivesafes-acro-venv
+/tmp/fivesafes-acro-venv/bin/python -m pip install --quiet --disable-pip-version-check "acro==1.0.2" "pandas==2.3.3"
+PYTHONDONTWRITEBYTECODE=1 /tmp/fivesafes-acro-venv/bin/python tests/outputs/acro_differential.py target/debug/fivesafes
+PYTHONDONTWRITEBYTECODE=1 /tmp/fivesafes-acro-venv/bin/python tests/outputs/results_with_acro.py target/debug/fivesafes
+
 step "Cedar's own CLI (the peer for Cedar run-tests files), at the version of cedar-policy in Cargo.lock"
 cedar_version=$(awk '/^name = "cedar-policy"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 cedar_bin="${CARGO_HOME:-$HOME/.cargo}/bin/cedar"

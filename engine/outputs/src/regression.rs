@@ -361,6 +361,11 @@ mod tests {
         Regression::fit(&data, spec.method(), r)
     }
 
+    /// `a` within the relative tolerance `tol` of `b`.
+    pub(super) fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * b.abs().max(1e-300)
+    }
+
     #[test]
     fn missing_rows_are_dropped_and_counted() {
         let csv = "y,x\n1,0\n,1\n3,\n5,2\n7,3\n9,4\n";

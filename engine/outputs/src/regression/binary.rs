@@ -257,12 +257,8 @@ fn singular_information(design: &Design, column: usize, iterations: u32, link: L
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::super::RegressionError;
-    use super::super::tests::fit;
+    use super::super::tests::{close, fit};
     use super::*;
-
-    fn close(a: f64, b: f64, tol: f64) -> bool {
-        (a - b).abs() <= tol * b.abs().max(1e-300)
-    }
 
     #[test]
     fn the_links_are_stable_in_the_tails() {

@@ -63,11 +63,7 @@ pub(super) fn fit(design: &Design) -> Result<(Estimates, RegressionFit), Regress
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
-    use super::super::tests::fit;
-
-    fn close(a: f64, b: f64, tol: f64) -> bool {
-        (a - b).abs() <= tol * b.abs().max(1e-300)
-    }
+    use super::super::tests::{close, fit};
 
     #[test]
     fn a_simple_regression_by_hand() {
