@@ -96,14 +96,6 @@ pub struct RequestOutput {
     pub stated: Option<SdcStatus>,
 }
 
-fn status_name(status: fivesafes_outputs::Status) -> &'static str {
-    match status {
-        fivesafes_outputs::Status::Pass => "pass",
-        fivesafes_outputs::Status::Review => "review",
-        fivesafes_outputs::Status::Fail => "fail",
-    }
-}
-
 fn day(s: &str, path: &str) -> Result<Day, RequestError> {
     Day::parse(s).map_err(|message| RequestError::Value { path: path.to_owned(), message })
 }
@@ -312,14 +304,8 @@ impl Facts {
                     .check
                     .as_ref()
                     .map(|v| {
-                        serde_json::from_value::<crate::safe_outputs::CheckEvidence>(v.clone()).map_err(|e| {
-                            RequestError::Value {
-                                path: "/output/check".to_owned(),
-                                message: format!(
-                                    "is not the check `fivesafes outputs check --format json` prints: {e}"
-                                ),
-                            }
-                        })
+                        crate::safe_outputs::CheckEvidence::read(v)
+                            .map_err(|message| RequestError::Value { path: "/output/check".to_owned(), message })
                     })
                     .transpose()?;
                 match (&check, o.sdc) {
@@ -329,13 +315,13 @@ impl Facts {
                             message: "an output needs its disclosure control: `check` (fivesafes outputs check --format json) or `sdc`".to_owned(),
                         });
                     }
-                    (Some(check), Some(sdc)) if sdc.name() != status_name(check.status) => {
+                    (Some(check), Some(sdc)) if sdc != SdcStatus::from(check.status) => {
                         return Err(RequestError::Value {
                             path: "/output/sdc".to_owned(),
                             message: format!(
                                 "says `{}`, but the attached check says `{}`",
                                 sdc.name(),
-                                status_name(check.status)
+                                SdcStatus::from(check.status).name()
                             ),
                         });
                     }

@@ -46,6 +46,38 @@ pub struct CheckEvidence {
     pub risk_appetite: RiskAppetite,
 }
 
+impl CheckEvidence {
+    /// Reads the check a request carries (without copying it). A status better than its own
+    /// rules' worst outcome is refused: a check that says `pass` over a failing rule is not the
+    /// check `fivesafes outputs check` made.
+    ///
+    /// # Errors
+    /// The check does not have the shape of one, or its status contradicts its rules.
+    pub fn read(value: &serde_json::Value) -> Result<CheckEvidence, String> {
+        let check = CheckEvidence::deserialize(value)
+            .map_err(|e| format!("is not the check `fivesafes outputs check --format json` prints: {e}"))?;
+        let worst = fivesafes_outputs::rules::overall(&check.checks);
+        if check.status < worst {
+            return Err(format!(
+                "says `{}`, but its own rules come to `{}`",
+                SdcStatus::from(check.status).name(),
+                SdcStatus::from(worst).name()
+            ));
+        }
+        Ok(check)
+    }
+}
+
+impl From<Status> for SdcStatus {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Pass => SdcStatus::Pass,
+            Status::Review => SdcStatus::Review,
+            Status::Fail => SdcStatus::Fail,
+        }
+    }
+}
+
 /// The labels of a checked table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -229,11 +261,7 @@ pub fn judge(check: Option<&CheckEvidence>, stated: Option<SdcStatus>, holder: &
             )],
         };
     }
-    let sdc = match check.status {
-        Status::Pass => SdcStatus::Pass,
-        Status::Review => SdcStatus::Review,
-        Status::Fail => SdcStatus::Fail,
-    };
+    let sdc = SdcStatus::from(check.status);
     let mut notes = vec![format!(
         "disclosure control with ACRO's rules under a risk appetite at least as strict as `{}`'s: {}",
         holder.id,
@@ -381,6 +409,17 @@ mod tests {
         let judged = judge(Some(&strict), None, gb);
         assert_eq!((judged.sdc, judged.checked), (SdcStatus::Fail, true));
         assert!(judged.notes.iter().any(|n| n.starts_with("threshold fails in 7 cells:")), "{:#?}", judged.notes);
+    }
+
+    #[test]
+    fn a_check_whose_status_hides_a_failing_rule_is_refused() {
+        let mut value = serde_json::to_value(table_check(None)).unwrap();
+        assert!(CheckEvidence::read(&value).is_ok());
+        value["status"] = serde_json::json!("pass");
+        let err = CheckEvidence::read(&value).unwrap_err();
+        assert_eq!(err, "says `pass`, but its own rules come to `fail`");
+        value["status"] = serde_json::json!("maybe");
+        assert!(CheckEvidence::read(&value).unwrap_err().starts_with("is not the check"));
     }
 
     #[test]
