@@ -30,8 +30,9 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-step "clippy (wasm): the pure core and the browser bindings for wasm32-unknown-unknown"
+step "clippy (wasm): the pure core, the decision log's core and the browser bindings for wasm32-unknown-unknown"
 cargo clippy -p fivesafes-core -p fivesafes-wasm --lib --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p fivesafes-audit --no-default-features --lib --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "WebAssembly packages: the gateway component (wasm32-wasip2) and the browser package"
 bash wasm/build.sh all

@@ -49,6 +49,16 @@ fn assessment_schema_is_published() {
 }
 
 #[test]
+fn log_entry_schema_is_published() {
+    check("log-entry.schema.json", fivesafes_audit::log_entry_schema());
+}
+
+#[test]
+fn audit_verification_schema_is_published() {
+    check("audit-verification.schema.json", fivesafes_audit::verification_schema());
+}
+
+#[test]
 fn schema_errors_name_the_json_path() {
     let text = r#"{"time": "2026-11-22", "action": "analyse", "researcher": {"id": "x", "location": "germany"},
         "project": {"id": "p", "purpose": {}, "start": "2026-01-01", "end": "2027-01-01"}, "datasets": []}"#;

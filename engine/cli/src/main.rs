@@ -20,6 +20,7 @@ macro_rules! outln {
 }
 
 mod assess;
+mod audit;
 mod blueprint;
 mod build;
 mod crates;
@@ -41,10 +42,11 @@ use exit::Exit;
 
 /// Five Safes decisions for federated Trusted Research Environments.
 ///
-/// Exit codes: 0 allow (or APPROVE, valid, all tests passed); 1 a test failed or coverage is below
-/// the threshold; 10 deny (or DENY); 11 review (or ABSTAIN); 2 bad usage; 3 invalid request or
-/// input (including a malformed test suite); 4 invalid bundle or artifact (malformed, altered,
-/// untrusted); 5 a file could not be read or written.
+/// Exit codes: 0 allow (or APPROVE, valid, all tests passed, a decision log verified); 1 a test
+/// failed, coverage is below the threshold, or a decision log does not verify; 10 deny (or
+/// DENY); 11 review (or ABSTAIN); 2 bad usage; 3 invalid request or input (including a malformed
+/// test suite); 4 invalid bundle or artifact (malformed, altered, untrusted); 5 a file could not
+/// be read or written.
 #[derive(Parser)]
 #[command(name = "fivesafes", version, about, long_about)]
 struct Cli {
@@ -99,6 +101,11 @@ enum Command {
     Inspect(build::InspectArgs),
     /// Make an ed25519 key pair for signing artifacts.
     Keygen(build::KeygenArgs),
+    /// The decision log: verify its hash chain across rotated files.
+    Audit {
+        #[command(subcommand)]
+        command: audit::Command,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -118,6 +125,7 @@ fn main() -> std::process::ExitCode {
         Command::Build(args) => build::run(&args),
         Command::Inspect(args) => build::inspect(&args),
         Command::Keygen(args) => build::keygen(&args),
+        Command::Audit { command } => audit::run(&command),
     };
     exit.code()
 }

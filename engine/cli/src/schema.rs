@@ -15,6 +15,10 @@ pub enum Which {
     Explanation,
     /// The assessment of `fivesafes assess --format json`.
     Assessment,
+    /// A line of the decision log.
+    LogEntry,
+    /// The verification of `fivesafes audit verify --format json`.
+    AuditVerification,
 }
 
 /// Arguments of `fivesafes schema`.
@@ -33,6 +37,8 @@ pub fn run(args: &Args) -> Exit {
         Which::Validation => fivesafes_core::validation_schema(),
         Which::Explanation => fivesafes_core::explain::explanation_schema(),
         Which::Assessment => fivesafes_certify::assessment_schema(),
+        Which::LogEntry => fivesafes_audit::log_entry_schema(),
+        Which::AuditVerification => fivesafes_audit::verification_schema(),
     };
     crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow
