@@ -45,6 +45,9 @@ python3 -m pip install --quiet --disable-pip-version-check "rdflib==7.6.0" "pyld
 python3 tests/certification/rdfc_differential.py target/debug/fivesafes
 
 step "Safe Outputs against the real ACRO 1.0.2: the same checks on the same data, and our results directories read by ACRO's load_records"
+if ! python3 -c "import ensurepip" 2>/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+fi
 python3 -m venv /tmp/fivesafes-acro-venv
 /tmp/fivesafes-acro-venv/bin/python -m pip install --quiet --disable-pip-version-check "acro==1.0.2" "pandas==2.3.3"
 PYTHONDONTWRITEBYTECODE=1 /tmp/fivesafes-acro-venv/bin/python tests/outputs/acro_differential.py target/debug/fivesafes
