@@ -33,6 +33,7 @@ mod passports;
 mod render;
 mod run_tests;
 mod schema;
+mod serve;
 mod sources;
 mod validate;
 mod wasm;
@@ -101,6 +102,9 @@ enum Command {
     Inspect(build::InspectArgs),
     /// Make an ed25519 key pair for signing artifacts.
     Keygen(build::KeygenArgs),
+    /// The gateway decision service over HTTP (decide, check for nginx auth_request and Envoy
+    /// ext_authz, explain, DUO match, assess, metrics), logging every decision (docs/serve.md).
+    Serve(Box<serve::Args>),
     /// The decision log: verify its hash chain across rotated files.
     Audit {
         #[command(subcommand)]
@@ -126,6 +130,7 @@ fn main() -> std::process::ExitCode {
         Command::Inspect(args) => build::inspect(&args),
         Command::Keygen(args) => build::keygen(&args),
         Command::Audit { command } => audit::run(&command),
+        Command::Serve(args) => serve::run(&args),
     };
     exit.code()
 }

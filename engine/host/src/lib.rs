@@ -30,4 +30,4 @@ pub mod sandbox;
 
 pub use artifact::{Artifact, Manifest, SignatureStatus};
 pub use error::HostError;
-pub use sandbox::{HostOptions, Limits, Sandbox};
+pub use sandbox::{EngineCode, HostOptions, Limits, Sandbox};

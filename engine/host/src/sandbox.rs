@@ -272,6 +272,35 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Another sandbox running the same engine and bundle, with an instance of its own: for a
+    /// host that decides on several threads at once (each thread a sandbox). The artifact is
+    /// not read, verified or compiled again; only a fresh instance is made and the bundle
+    /// loaded into it.
+    pub fn fork(&self) -> Result<Sandbox, HostError> {
+        let mut twin = Sandbox {
+            engine: self.engine.clone(),
+            ticker: Arc::clone(&self.ticker),
+            pre: self.pre.clone(),
+            bundle: self.bundle.clone(),
+            reference: self.reference.clone(),
+            signature: self.signature.clone(),
+            code: self.code,
+            artifact_id: self.artifact_id.clone(),
+            engine_hash: self.engine_hash.clone(),
+            precompiled_hash: self.precompiled_hash.clone(),
+            limits: self.limits,
+            live: None,
+        };
+        twin.instantiate()?;
+        Ok(twin)
+    }
+
+    /// The compiled bundle this sandbox loads (JSON, checked against the artifact's manifest
+    /// when the artifact was read).
+    pub fn compiled_bundle(&self) -> &str {
+        &self.bundle
+    }
+
     fn instantiate(&mut self) -> Result<&mut Live, HostError> {
         let live = match self.live.take() {
             Some(live) => live,

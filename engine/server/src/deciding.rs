@@ -1,0 +1,200 @@
+//! Making a decision and recording it, shared by `/v1/decide` and `/v1/check`: the engine the
+//! service runs decides (natively, or in a sandbox of the artifact), then the decision is
+//! appended to the decision log before anyone is told it. Every failure is a deny that names
+//! it: a request that cannot be read, an engine that cannot answer, a log that cannot record.
+
+use crate::loaded::{Loaded, SandboxPool};
+use crate::state::AppState;
+use fivesafes_audit::files::{DecisionLog, Receipt};
+use fivesafes_audit::{DecisionId, DecisionRecord};
+use fivesafes_core::request::DecisionRequest;
+use fivesafes_core::{DecideOptions, Decision, RequestError, decide_json_checked};
+use fivesafes_host::Sandbox;
+use fivesafes_rocrate::{Crate, ReadOptions};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// What is to be decided.
+pub enum Input {
+    /// A decision request (JSON text).
+    Request(String),
+    /// A Five Safes RO-Crate, opened, with how to read it.
+    Crate(Box<Crate>, ReadOptions),
+    /// Something that is no request at all (not UTF-8, not base64url, not a crate): a deny
+    /// naming why, logged like every decision.
+    Unreadable(String),
+}
+
+/// How the decision came about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The engine decided the request.
+    Decided,
+    /// The request could not be read: a deny naming the error.
+    Invalid(String),
+    /// The engine could not answer: a deny naming why.
+    EngineFailed(String),
+    /// The decision could not be recorded in the log: it is not given (a deny naming why).
+    NotRecorded(String),
+}
+
+/// A decision made and recorded.
+pub struct Decided {
+    /// The decision given (a deny naming the error when the verdict is not `Decided`).
+    pub decision: Decision,
+    /// How it came about.
+    pub verdict: Verdict,
+    /// Its id, as the log records it.
+    pub id: DecisionId,
+    /// The log's receipt (none when decisions are not logged).
+    pub receipt: Option<Receipt>,
+}
+
+/// Decide `input` under the bundle being served, and record the decision.
+pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions) -> Decided {
+    let loaded = state.loaded();
+    let log = state.log();
+    let outcome = if loaded.pool.is_some() {
+        SandboxPool::run(&loaded, {
+            let loaded = Arc::clone(&loaded);
+            move |sandbox| finish(&loaded, Some(sandbox), &input, options, log)
+        })
+        .await
+    } else {
+        let loaded = Arc::clone(&loaded);
+        tokio::task::spawn_blocking(move || finish(&loaded, None, &input, options, log))
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let decided = outcome.unwrap_or_else(|e| {
+        let message = format!("the engine could not answer: {e}");
+        Decided {
+            decision: Decision::failed(&loaded.bundle, None, message.clone()),
+            verdict: Verdict::EngineFailed(message),
+            id: DecisionId::mint(),
+            receipt: None,
+        }
+    });
+    if let Verdict::NotRecorded(e) = &decided.verdict {
+        state.log_failed(e);
+    }
+    decided
+}
+
+/// On a blocking thread: decide, then append to the log.
+fn finish(
+    loaded: &Loaded,
+    sandbox: Option<&mut Sandbox>,
+    input: &Input,
+    options: DecideOptions,
+    log: Result<Option<Arc<DecisionLog>>, String>,
+) -> Decided {
+    let (decision, verdict) = match input {
+        Input::Request(text) => decide_text(loaded, sandbox, text, options),
+        Input::Crate(krate, read) => decide_crate(loaded, sandbox, krate, read, options),
+        Input::Unreadable(message) => {
+            (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message.clone()))
+        }
+    };
+    record(loaded, decision, verdict, log)
+}
+
+fn decide_text(
+    loaded: &Loaded,
+    sandbox: Option<&mut Sandbox>,
+    text: &str,
+    options: DecideOptions,
+) -> (Decision, Verdict) {
+    match sandbox {
+        None => match decide_json_checked(&loaded.bundle, text, options) {
+            Ok(d) => (d, Verdict::Decided),
+            Err(e) => {
+                let message = e.to_string();
+                (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message))
+            }
+        },
+        Some(sandbox) => match sandbox.try_decide(text, options.all_members) {
+            Ok(json) => read_answer(loaded, &json),
+            Err(stopped) => (Decision::failed(&loaded.bundle, None, stopped.clone()), Verdict::EngineFailed(stopped)),
+        },
+    }
+}
+
+/// The engine's answer: a decision, or (never passed on as anything but a deny) not one.
+fn read_answer(loaded: &Loaded, json: &str) -> (Decision, Verdict) {
+    match serde_json::from_str::<Decision>(json) {
+        // The engine names no request hash exactly when it could not read the request.
+        Ok(d) if d.request_hash.is_none() => {
+            let message = d.errors.join("; ");
+            (d, Verdict::Invalid(message))
+        }
+        Ok(d) => (d, Verdict::Decided),
+        Err(e) => {
+            let message = format!("the engine's answer is not a decision: {e}");
+            (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::EngineFailed(message))
+        }
+    }
+}
+
+fn decide_crate(
+    loaded: &Loaded,
+    sandbox: Option<&mut Sandbox>,
+    krate: &Crate,
+    read: &ReadOptions,
+    options: DecideOptions,
+) -> (Decision, Verdict) {
+    let result = match sandbox {
+        None => fivesafes_rocrate::decide(&loaded.bundle, krate, read, options),
+        Some(sandbox) => {
+            let sandbox = RefCell::new(sandbox);
+            let decider = |req: &DecisionRequest| -> Result<Decision, RequestError> {
+                let text = serde_json::to_string(req).map_err(|e| RequestError::Value {
+                    path: "/".into(),
+                    message: format!("the request read from the crate cannot be written: {e}"),
+                })?;
+                let mut sandbox = sandbox.borrow_mut();
+                Ok(match sandbox.try_decide(&text, options.all_members) {
+                    Ok(json) => read_answer(loaded, &json).0,
+                    Err(stopped) => Decision::failed(&loaded.bundle, None, stopped),
+                })
+            };
+            fivesafes_rocrate::decide_with(&loaded.bundle, krate, read, &decider)
+        }
+    };
+    let decision = result.decision;
+    let verdict = match &decision.request_hash {
+        Some(_) => Verdict::Decided,
+        None => Verdict::Invalid(decision.errors.join("; ")),
+    };
+    (decision, verdict)
+}
+
+/// Append the decision to the log. A decision the log could not record is not given: it
+/// becomes a deny naming the failure.
+fn record(
+    loaded: &Loaded,
+    decision: Decision,
+    verdict: Verdict,
+    log: Result<Option<Arc<DecisionLog>>, String>,
+) -> Decided {
+    let id = DecisionId::mint();
+    let appended = log.and_then(|log| match log {
+        None => Ok(None),
+        Some(log) => {
+            log.append(DecisionRecord::new(&decision, id, jiff::Timestamp::now())).map(Some).map_err(|e| e.to_string())
+        }
+    });
+    match appended {
+        Ok(receipt) => Decided { decision, verdict, id, receipt },
+        Err(e) => {
+            let message = format!("the decision log could not record the decision: {e}");
+            tracing::error!(decision_id = %id, error = %e, "decision not recorded; answered deny");
+            Decided {
+                decision: Decision::failed(&loaded.bundle, decision.request_hash.clone(), message.clone()),
+                verdict: Verdict::NotRecorded(message),
+                id,
+                receipt: None,
+            }
+        }
+    }
+}
