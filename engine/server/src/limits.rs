@@ -55,3 +55,34 @@ pub async fn timed(State(state): State<Arc<AppState>>, request: Request, next: N
     state.metrics.latency(&route, start.elapsed().as_secs_f64());
     response
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::loaded::Loaded;
+    use crate::state::{Loader, ServiceConfig};
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// With every slot taken, a deciding request is refused at once with 503 and Retry-After;
+    /// health and metrics still answer.
+    #[tokio::test]
+    async fn overload_is_a_clear_503() {
+        let loader: Loader = Arc::new(|| Loaded::native(&fivesafes_core::embedded::default_sources(), "embedded"));
+        let config = ServiceConfig { max_concurrency: 1, ..ServiceConfig::default() };
+        let state = AppState::new(loader().unwrap(), loader, None, config);
+        let held = Arc::clone(&state.slots).try_acquire_owned().unwrap();
+        let request = axum::http::Request::post("/v1/decide").body(Body::from("{}")).unwrap();
+        let response = crate::router(Arc::clone(&state)).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+        let ready = axum::http::Request::get("/health/ready").body(Body::empty()).unwrap();
+        assert_eq!(crate::router(Arc::clone(&state)).oneshot(ready).await.unwrap().status(), StatusCode::OK);
+        assert!(state.metrics.render().contains("fivesafes_errors_total{kind=\"overloaded\"} 1"));
+        drop(held);
+        let request = axum::http::Request::post("/v1/decide").body(Body::from("{}")).unwrap();
+        let response = crate::router(Arc::clone(&state)).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "a slot is free again; `{{}}` is no request");
+    }
+}
