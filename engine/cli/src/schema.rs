@@ -19,6 +19,8 @@ pub enum Which {
     LogEntry,
     /// The verification of `fivesafes audit verify --format json`.
     AuditVerification,
+    /// The OpenAPI 3.1 document of `fivesafes serve`.
+    Openapi,
 }
 
 /// Arguments of `fivesafes schema`.
@@ -39,6 +41,7 @@ pub fn run(args: &Args) -> Exit {
         Which::Assessment => fivesafes_certify::assessment_schema(),
         Which::LogEntry => fivesafes_audit::log_entry_schema(),
         Which::AuditVerification => fivesafes_audit::verification_schema(),
+        Which::Openapi => fivesafes_server::openapi::document(),
     };
     crate::outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     Exit::Allow

@@ -85,6 +85,11 @@ pub struct Args {
     /// How long a shutdown (SIGTERM, SIGINT) waits for the requests in flight, in seconds.
     #[arg(long, default_value_t = 30)]
     drain_timeout_s: u64,
+    /// Bytes of decisions kept for requests repeated verbatim, answered again without deciding
+    /// again (still each a decision of its own, logged); 0 turns it off. A decision depends
+    /// on the bundle and the request's text alone, and a reload empties the cache.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    decision_cache_bytes: u64,
     /// The trace log's format (standard error; the level is set by FIVESAFES_LOG, e.g.
     /// `debug` for a line per decision; default `info`).
     #[arg(long, value_enum, default_value = "text")]
@@ -124,6 +129,7 @@ pub fn run(args: &Args) -> Exit {
         max_concurrency: args.max_concurrency,
         drain_timeout: Duration::from_secs(args.drain_timeout_s),
         admin_token,
+        decision_cache_bytes: args.decision_cache_bytes,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
@@ -169,7 +175,8 @@ pub fn run(args: &Args) -> Exit {
 fn init_tracing(format: TraceFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FIVESAFES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
     let _ = match format {
         TraceFormat::Text => builder.try_init(),
         TraceFormat::Json => builder.json().try_init(),

@@ -1,6 +1,6 @@
 //! `/v1/check` (any method): the endpoint nginx's `auth_request` and Envoy's HTTP `ext_authz`
-//! call. The request comes base64url-encoded in `X-Fivesafes-Request` (or as the body, for an
-//! ext_authz that forwards it); the answer is 200 for allow and 403 for anything else (deny,
+//! call. The request comes base64url-encoded in `X-Fivesafes-Request` (or, without that
+//! header, as the body: the request's JSON itself, for an ext_authz that forwards the body); the answer is 200 for allow and 403 for anything else (deny,
 //! review, an unreadable request, a decision the log could not record), with the decision's
 //! id, outcome, sites and obligations in headers a proxy can pass upstream.
 
@@ -67,10 +67,10 @@ pub async fn check(
             "checked"
         );
     }
-    let d = &decided.decision;
-    let allowed = decided.verdict == Verdict::Decided && d.decision == Outcome::Allow;
+    let d = &decided.made.decision;
+    let allowed = decided.made.verdict == Verdict::Decided && d.decision == Outcome::Allow;
     let status = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
-    let mut response = (status, d.to_json()).into_response();
+    let mut response = (status, decided.made.json.clone()).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     decision_headers(h, &decided);
@@ -85,7 +85,7 @@ pub async fn check(
         .map(|r| r.requirement.as_str())
         .collect();
     set(h, REQUIREMENTS, &unmet.into_iter().collect::<Vec<_>>().join(","));
-    match &decided.verdict {
+    match &decided.made.verdict {
         Verdict::Decided => {}
         Verdict::Invalid(e) | Verdict::EngineFailed(e) | Verdict::NotRecorded(e) => set(h, ERROR, e),
     }

@@ -52,13 +52,13 @@ pub async fn decide(
     };
     let input = read_input(&headers, &body, &query);
     let decided = crate::deciding::decide(&state, input, DecideOptions { all_members: query.all_members }).await;
-    let status = match decided.verdict {
+    let status = match decided.made.verdict {
         Verdict::Decided | Verdict::EngineFailed(_) => StatusCode::OK,
         Verdict::Invalid(_) => StatusCode::BAD_REQUEST,
         Verdict::NotRecorded(_) => StatusCode::SERVICE_UNAVAILABLE,
     };
     count(&state, "decide", &decided);
-    let mut response = (status, decided.decision.to_json()).into_response();
+    let mut response = (status, decided.made.json.clone()).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     decision_headers(h, &decided);
@@ -105,8 +105,11 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// Count the decision and its errors.
 pub fn count(state: &AppState, endpoint: &'static str, decided: &Decided) {
-    state.metrics.decision(endpoint, &decided.decision);
-    match &decided.verdict {
+    state.metrics.decision(endpoint, &decided.made.decision);
+    if let Some(hit) = decided.cached {
+        state.metrics.cache_lookup(hit);
+    }
+    match &decided.made.verdict {
         Verdict::Decided => {}
         Verdict::Invalid(_) => state.metrics.error(ErrorKind::InvalidInput),
         Verdict::EngineFailed(_) => state.metrics.error(ErrorKind::Engine),
@@ -115,8 +118,8 @@ pub fn count(state: &AppState, endpoint: &'static str, decided: &Decided) {
     tracing::debug!(
         endpoint,
         decision_id = %decided.id,
-        outcome = decided.decision.decision.name(),
-        request_hash = decided.decision.request_hash.as_deref().unwrap_or("-"),
+        outcome = decided.made.decision.decision.name(),
+        request_hash = decided.made.decision.request_hash.as_deref().unwrap_or("-"),
         sequence = decided.receipt.as_ref().map(|r| r.sequence),
         "decided"
     );
@@ -124,11 +127,14 @@ pub fn count(state: &AppState, endpoint: &'static str, decided: &Decided) {
 
 /// The headers every decision carries: its id, its outcome and the bundle.
 pub fn decision_headers(h: &mut HeaderMap, decided: &Decided) {
-    if let Ok(v) = HeaderValue::from_str(&decided.id.to_string()) {
+    // An id names an entry of the log: a decision the log could not record has none.
+    if !matches!(decided.made.verdict, Verdict::NotRecorded(_))
+        && let Ok(v) = HeaderValue::from_str(&decided.id.to_string())
+    {
         h.insert(DECISION_ID, v);
     }
-    h.insert(OUTCOME, HeaderValue::from_static(decided.decision.decision.name()));
-    if let Ok(v) = HeaderValue::from_str(&decided.decision.bundle.hash) {
+    h.insert(OUTCOME, HeaderValue::from_static(decided.made.decision.decision.name()));
+    if let Ok(v) = HeaderValue::from_str(&decided.made.decision.bundle.hash) {
         h.insert(BUNDLE, v);
     }
 }

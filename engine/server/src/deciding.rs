@@ -38,16 +38,36 @@ pub enum Verdict {
     NotRecorded(String),
 }
 
-/// A decision made and recorded.
-pub struct Decided {
-    /// The decision given (a deny naming the error when the verdict is not `Decided`).
+/// A decision made, as it is answered.
+#[derive(Debug)]
+pub struct Made {
+    /// The decision (a deny naming the error when the verdict is not `Decided`).
     pub decision: Decision,
+    /// The decision as JSON, as `fivesafes decide --format json` prints it.
+    pub json: String,
     /// How it came about.
     pub verdict: Verdict,
+}
+
+impl Made {
+    fn new(decision: Decision, verdict: Verdict) -> Arc<Made> {
+        let json = decision.to_json();
+        Arc::new(Made { decision, json, verdict })
+    }
+}
+
+/// A decision made and recorded.
+pub struct Decided {
+    /// The decision given (a deny naming the error when the verdict is not `Decided`), and how
+    /// it came about.
+    pub made: Arc<Made>,
     /// Its id, as the log records it.
     pub id: DecisionId,
     /// The log's receipt (none when decisions are not logged).
     pub receipt: Option<Receipt>,
+    /// Whether the decision was taken from the cache of decisions already made (`None` when
+    /// there is no cache or the input is not a request's text).
+    pub cached: Option<bool>,
 }
 
 /// Decide `input` under the bundle being served, and record the decision.
@@ -69,13 +89,13 @@ pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions)
     let decided = outcome.unwrap_or_else(|e| {
         let message = format!("the engine could not answer: {e}");
         Decided {
-            decision: Decision::failed(&loaded.bundle, None, message.clone()),
-            verdict: Verdict::EngineFailed(message),
+            made: Made::new(Decision::failed(&loaded.bundle, None, message.clone()), Verdict::EngineFailed(message)),
             id: DecisionId::mint(),
             receipt: None,
+            cached: None,
         }
     });
-    if let Verdict::NotRecorded(e) = &decided.verdict {
+    if let Verdict::NotRecorded(e) = &decided.made.verdict {
         state.log_failed(e);
     }
     decided
@@ -89,14 +109,34 @@ fn finish(
     options: DecideOptions,
     log: Result<Option<Arc<DecisionLog>>, String>,
 ) -> Decided {
-    let (decision, verdict) = match input {
-        Input::Request(text) => decide_text(loaded, sandbox, text, options),
-        Input::Crate(krate, read) => decide_crate(loaded, sandbox, krate, read, options),
+    let mut cached = None;
+    let made = match input {
+        Input::Request(text) => match loaded.cache.as_ref().and_then(|c| c.get(text, options)) {
+            Some(made) => {
+                cached = Some(true);
+                made
+            }
+            None => {
+                cached = loaded.cache.as_ref().map(|_| false);
+                let (decision, verdict) = decide_text(loaded, sandbox, text, options);
+                let made = Made::new(decision, verdict);
+                if let Some(cache) = &loaded.cache {
+                    cache.keep(text, options, &made);
+                }
+                made
+            }
+        },
+        Input::Crate(krate, read) => {
+            let (decision, verdict) = decide_crate(loaded, sandbox, krate, read, options);
+            Made::new(decision, verdict)
+        }
         Input::Unreadable(message) => {
-            (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message.clone()))
+            Made::new(Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message.clone()))
         }
     };
-    record(loaded, decision, verdict, log)
+    let mut decided = record(loaded, made, log);
+    decided.cached = cached;
+    decided
 }
 
 fn decide_text(
@@ -171,30 +211,22 @@ fn decide_crate(
 
 /// Append the decision to the log. A decision the log could not record is not given: it
 /// becomes a deny naming the failure.
-fn record(
-    loaded: &Loaded,
-    decision: Decision,
-    verdict: Verdict,
-    log: Result<Option<Arc<DecisionLog>>, String>,
-) -> Decided {
+fn record(loaded: &Loaded, made: Arc<Made>, log: Result<Option<Arc<DecisionLog>>, String>) -> Decided {
     let id = DecisionId::mint();
     let appended = log.and_then(|log| match log {
         None => Ok(None),
-        Some(log) => {
-            log.append(DecisionRecord::new(&decision, id, jiff::Timestamp::now())).map(Some).map_err(|e| e.to_string())
-        }
+        Some(log) => log
+            .append(DecisionRecord::new(&made.decision, id, jiff::Timestamp::now()))
+            .map(Some)
+            .map_err(|e| e.to_string()),
     });
     match appended {
-        Ok(receipt) => Decided { decision, verdict, id, receipt },
+        Ok(receipt) => Decided { made, id, receipt, cached: None },
         Err(e) => {
             let message = format!("the decision log could not record the decision: {e}");
             tracing::error!(decision_id = %id, error = %e, "decision not recorded; answered deny");
-            Decided {
-                decision: Decision::failed(&loaded.bundle, decision.request_hash.clone(), message.clone()),
-                verdict: Verdict::NotRecorded(message),
-                id,
-                receipt: None,
-            }
+            let failed = Decision::failed(&loaded.bundle, made.decision.request_hash.clone(), message.clone());
+            Decided { made: Made::new(failed, Verdict::NotRecorded(message)), id, receipt: None, cached: None }
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod admin;
 pub mod assess;
+pub mod cache;
 pub mod check;
 pub mod decide;
 pub mod deciding;

@@ -111,6 +111,8 @@ pub struct Loaded {
     pub pool: Option<SandboxPool>,
     /// What `GET /v1/bundle` says.
     pub identity: BundleIdentity,
+    /// Decisions already made under this bundle (set by the service; none when off).
+    pub cache: Option<crate::cache::DecisionCache>,
 }
 
 impl Loaded {
@@ -120,7 +122,7 @@ impl Loaded {
         let assessor = Assessor::new(files)
             .map_err(|e| LoadError::new(format!("the blueprint's certification checks: {}", render(&e))))?;
         let identity = identity(&bundle, EngineKind::Native, source.into(), None);
-        Ok(Loaded { bundle, assessor: Some(assessor), pool: None, identity })
+        Ok(Loaded { bundle, assessor: Some(assessor), pool: None, identity, cache: None })
     }
 
     /// Load a gateway artifact (read, verified against `options.trusted_keys`), with
@@ -149,7 +151,7 @@ impl Loaded {
         }
         sandboxes.push(first);
         let identity = identity(&bundle, EngineKind::Wasm, source.into(), Some(artifact));
-        Ok(Loaded { bundle, assessor: None, pool: Some(SandboxPool::new(sandboxes)), identity })
+        Ok(Loaded { bundle, assessor: None, pool: Some(SandboxPool::new(sandboxes)), identity, cache: None })
     }
 }
 

@@ -86,6 +86,7 @@ pub struct Metrics {
     reloads: Family<ResultLabels, Counter>,
     bundle: Family<BundleLabels, Gauge>,
     in_flight: Gauge,
+    cache: Family<ResultLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -119,7 +120,13 @@ impl Metrics {
         registry.register("bundle_info", "The bundle being served (value 1)", bundle.clone());
         let in_flight = Gauge::default();
         registry.register("requests_in_flight", "Requests being answered", in_flight.clone());
-        Metrics { registry, decisions, members, latency, errors, reloads, bundle, in_flight }
+        let cache = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "decision_cache_lookups",
+            "Requests looked up in the cache of decisions already made under the bundle, by result",
+            cache.clone(),
+        );
+        Metrics { registry, decisions, members, latency, errors, reloads, bundle, in_flight, cache }
     }
 
     /// A decision was made at `endpoint`.
@@ -128,6 +135,11 @@ impl Metrics {
         for m in &decision.members {
             self.members.get_or_create(&MemberLabels { member: m.member.clone(), outcome: outcome(m.outcome) }).inc();
         }
+    }
+
+    /// A request was looked up in the decision cache.
+    pub fn cache_lookup(&self, hit: bool) {
+        self.cache.get_or_create(&ResultLabels { result: if hit { "hit" } else { "miss" } }).inc();
     }
 
     /// An error of `kind`.

@@ -64,7 +64,14 @@ pub async fn serve(
             Err(ServeError::Drain(state.metrics.in_flight().get()))
         }
     };
-    let closed = close_log(&state).await;
+    let mut closed = close_log(&state).await;
+    if let (Ok(()), Some(failure)) = (&closed, state.log_failure()) {
+        // The log stopped at a failed write: what it holds ends at the last entry recorded,
+        // perhaps with a torn line the next start recovers.
+        closed = Err(ServeError::Log(format!(
+            "it stopped at a failed append earlier ({failure}); the next start recovers its last complete entry"
+        )));
+    }
     tracing::info!("stopped");
     result.and(closed)
 }

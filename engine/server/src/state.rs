@@ -1,6 +1,7 @@
 //! What every request shares: the bundle being served (swapped whole on reload), the decision
 //! log, the metrics and the limits.
 
+use crate::cache::DecisionCache;
 use crate::loaded::{BundleIdentity, LoadError, Loaded};
 use crate::metrics::Metrics;
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -26,6 +27,8 @@ pub struct ServiceConfig {
     pub drain_timeout: Duration,
     /// The bearer token of `POST /v1/admin/reload` (off without one).
     pub admin_token: Option<String>,
+    /// Bytes of decisions kept for requests repeated verbatim (`crate::cache`); 0 for none.
+    pub decision_cache_bytes: u64,
 }
 
 impl Default for ServiceConfig {
@@ -36,6 +39,7 @@ impl Default for ServiceConfig {
             max_concurrency: 1024,
             drain_timeout: Duration::from_secs(30),
             admin_token: None,
+            decision_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -59,7 +63,8 @@ pub struct AppState {
 
 impl AppState {
     /// The state of a service that starts with `loaded`.
-    pub fn new(loaded: Loaded, loader: Loader, log: Option<DecisionLog>, config: ServiceConfig) -> Arc<AppState> {
+    pub fn new(mut loaded: Loaded, loader: Loader, log: Option<DecisionLog>, config: ServiceConfig) -> Arc<AppState> {
+        loaded.cache = DecisionCache::new(config.decision_cache_bytes);
         let metrics = Metrics::new();
         metrics.serving(&loaded.identity);
         Arc::new(AppState {
@@ -94,6 +99,7 @@ impl AppState {
             Ok(mut loaded) => {
                 let previous = self.current.load();
                 loaded.identity.generation = previous.identity.generation.saturating_add(1);
+                loaded.cache = DecisionCache::new(self.config.decision_cache_bytes);
                 let identity = loaded.identity.clone();
                 self.current.store(Arc::new(loaded));
                 self.metrics.reload(true);

@@ -150,6 +150,7 @@ async fn a_log_that_cannot_record_fails_closed() {
     let (status, h, body) = call(&state, post("/v1/decide", text.clone())).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(header(&h, "x-fivesafes-outcome"), "deny");
+    assert!(h.get("x-fivesafes-decision-id").is_none(), "no id: nothing in the log bears it");
     let d: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(d["decision"], "deny");
     assert!(d["errors"][0].as_str().unwrap().contains("the decision log could not record"), "{body}");
@@ -410,4 +411,36 @@ async fn an_artifact_decides_as_the_native_engine() {
     }
     let (status, _, _) = call(&state, post("/v1/assess", "{\"description\": \"\"}")).await;
     assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+}
+
+/// A request repeated verbatim is answered with the decision already made, byte for byte,
+/// and is still a decision of its own in the log; with the cache off, the same answers.
+#[tokio::test]
+async fn repeated_requests_are_answered_alike_and_each_logged() {
+    let text = std::fs::read_to_string(root().join("examples/requests/23-mixed-heart-five-members.json")).unwrap();
+    let mut bodies = Vec::new();
+    for bytes in [64 * 1024 * 1024, 0] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = DecisionLog::open(LogConfig::new(dir.path())).unwrap();
+        let state = state_with(Some(log), ServiceConfig { decision_cache_bytes: bytes, ..ServiceConfig::default() });
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let (status, h, body) = call(&state, post("/v1/decide", text.clone())).await;
+            assert_eq!(status, StatusCode::OK);
+            ids.push(header(&h, "x-fivesafes-decision-id").to_owned());
+            bodies.push(body);
+        }
+        let (_, _, metrics) = call(&state, get("/metrics")).await;
+        if bytes > 0 {
+            assert!(metrics.contains("fivesafes_decision_cache_lookups_total{result=\"hit\"} 2"), "{metrics}");
+            assert!(metrics.contains("fivesafes_decision_cache_lookups_total{result=\"miss\"} 1"), "{metrics}");
+        } else {
+            assert!(!metrics.contains("fivesafes_decision_cache_lookups_total{"), "{metrics}");
+        }
+        drop(state);
+        assert_eq!(logged_ids(dir.path()), ids, "three decisions, three entries");
+        assert!(verify(dir.path()).verified);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "the same decision every time");
+    assert_eq!(bodies[0], decide_json(bundle(), &text, DecideOptions::default()).to_json());
 }
