@@ -3,7 +3,8 @@
 # Installs what it needs (wasm targets, wasm-bindgen-cli at the locked version, npm packages,
 # Debian's chromium), then: format, clippy (native and wasm), the WebAssembly packages (the
 # gateway component and the browser package, within its size budget), all tests (library,
-# CLI, corpus, cross-checks, the wasmtime host, doc tests), Cedar test files judged as Cedar's
+# CLI, corpus, cross-checks, the wasmtime host, the decision service, doc tests), the service
+# behind a real nginx, killed under load, and fuzzed by schemathesis, Cedar test files judged as Cedar's
 # own CLI judges them, the main job on the embedded
 # default, a signed gateway artifact, the parity corpus through native, wasmtime, Node and
 # Chromium, the playground in Chromium, and a compile of the benchmarks.
@@ -39,6 +40,11 @@ bash wasm/build.sh all
 
 step "tests"
 cargo test --workspace --locked
+
+step "the decision service with real parts: nginx auth_request in front of an upstream, SIGKILL under load in strict mode, schemathesis against the OpenAPI document"
+bash tests/server/nginx.sh target/debug/fivesafes
+bash tests/server/crash.sh target/debug/fivesafes
+bash tests/server/schemathesis.sh target/debug/fivesafes
 
 step "evidence graph hashes: the same as rdflib + pyld (URDNA2015) compute"
 python3 -m pip install --quiet --disable-pip-version-check "rdflib==7.6.0" "pyld==3.3.0" 2>&1 | grep -v "root' user" || true

@@ -39,6 +39,11 @@ mod validate;
 mod wasm;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc rather than the system's allocator: under load the decision service spent about a
+/// quarter of its time in glibc's malloc and free (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use exit::Exit;
 
 /// Five Safes decisions for federated Trusted Research Environments.

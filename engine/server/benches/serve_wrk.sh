@@ -2,7 +2,10 @@
 # Load benchmark of `fivesafes serve` with wrk (Debian's package) on loopback: decisions per
 # second and latency percentiles, with the decision log in group-commit mode (the issue's
 # target: at least 20,000 decisions/s with p99 under 5 ms on this 2-core machine), and for
-# comparison in strict mode and with no log. Server and wrk share the machine's cores.
+# comparison in strict mode and with no log; each with the decision cache (wrk repeats one
+# request verbatim, as a session's calls through auth_request do: every answer after the first
+# is a cache hit, still logged) and without it (--decision-cache-bytes 0: the engine decides
+# every request). Server and wrk share the machine's two cores.
 #
 #   bash engine/server/benches/serve_wrk.sh            # builds the release binary first
 #   DURATION=20 CONNECTIONS=32 bash engine/server/benches/serve_wrk.sh
@@ -39,6 +42,8 @@ run() { # name, serve options...
   fi
 }
 
-run "group commit (10 ms / 4096 entries)" --log "$work/log" --durability group
-run "strict (fdatasync before each answer; concurrent answers share a sync)" --log "$work/log" --durability strict
-run "no log" --no-log
+run "group commit (10 ms / 4096 entries), cache on" --log "$work/log" --durability group
+run "group commit (10 ms / 4096 entries), cache off" --log "$work/log" --durability group --decision-cache-bytes 0
+run "strict (fdatasync before each answer; concurrent answers share a sync), cache on" --log "$work/log" --durability strict
+run "strict, cache off" --log "$work/log" --durability strict --decision-cache-bytes 0
+run "no log, cache off" --no-log --decision-cache-bytes 0

@@ -5,7 +5,7 @@
 
 use crate::loaded::{Loaded, SandboxPool};
 use crate::state::AppState;
-use fivesafes_audit::files::{DecisionLog, Receipt};
+use fivesafes_audit::files::{DecisionLog, Durability, Receipt};
 use fivesafes_audit::{DecisionId, DecisionRecord};
 use fivesafes_core::request::DecisionRequest;
 use fivesafes_core::{DecideOptions, Decision, RequestError, decide_json_checked};
@@ -13,6 +13,10 @@ use fivesafes_host::Sandbox;
 use fivesafes_rocrate::{Crate, ReadOptions};
 use std::cell::RefCell;
 use std::sync::Arc;
+
+/// Requests up to this size are decided on the thread that received them when the log does
+/// not wait for a sync; larger ones (and crates) on a blocking thread.
+const INLINE_BYTES: usize = 16 * 1024;
 
 /// What is to be decided.
 pub enum Input {
@@ -74,6 +78,20 @@ pub struct Decided {
 pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions) -> Decided {
     let loaded = state.loaded();
     let log = state.log();
+    // A request decided before, with a log that does not wait for a sync: answered on this
+    // thread (no hand-off to a blocking thread, which would cost more than the answer).
+    let waits = matches!(&log, Ok(Some(l)) if l.durability() == Durability::Strict);
+    if !waits
+        && let Input::Request(text) = &input
+        && let Some(made) = loaded.cache.as_ref().and_then(|c| c.get(text, options))
+    {
+        let mut decided = record(&loaded, made, log);
+        decided.cached = Some(true);
+        if let Verdict::NotRecorded(e) = &decided.made.verdict {
+            state.log_failed(e);
+        }
+        return decided;
+    }
     let outcome = if loaded.pool.is_some() {
         SandboxPool::run(&loaded, {
             let loaded = Arc::clone(&loaded);
@@ -81,10 +99,21 @@ pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions)
         })
         .await
     } else {
-        let loaded = Arc::clone(&loaded);
-        tokio::task::spawn_blocking(move || finish(&loaded, None, &input, options, log))
-            .await
-            .map_err(|e| e.to_string())
+        let small = match &input {
+            Input::Request(text) => text.len() <= INLINE_BYTES,
+            Input::Crate(..) => false,
+            Input::Unreadable(_) => true,
+        };
+        if small && !waits {
+            // A request of a few kilobytes is decided in well under a millisecond: on this
+            // thread, as a hand-off to a blocking thread would cost a good part of that again.
+            Ok(finish(&loaded, None, &input, options, log))
+        } else {
+            let loaded = Arc::clone(&loaded);
+            tokio::task::spawn_blocking(move || finish(&loaded, None, &input, options, log))
+                .await
+                .map_err(|e| e.to_string())
+        }
     };
     let decided = outcome.unwrap_or_else(|e| {
         let message = format!("the engine could not answer: {e}");

@@ -240,7 +240,10 @@ async fn limits_answer_clearly() {
     assert!(body.contains("payload-too-large"), "{body}");
 
     let state = state_with(None, ServiceConfig { timeout: std::time::Duration::ZERO, ..ServiceConfig::default() });
+    // Larger than what is decided on the receiving thread (16 KiB): decided on a blocking
+    // thread, which the timeout does not wait for.
     let text = std::fs::read_to_string(root().join("examples/requests/25-allmembers-breast-cancer.json")).unwrap();
+    let text = format!("{text}{}", " ".repeat(20 * 1024));
     let (status, _, body) = call(&state, post("/v1/decide?allMembers=true", text)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("\"code\":\"timeout\""), "{body}");

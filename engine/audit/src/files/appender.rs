@@ -160,6 +160,11 @@ impl DecisionLog {
         Ok(DecisionLog { shared, flusher, recovered: Recovered { head, torn } })
     }
 
+    /// When an appended entry is durable.
+    pub fn durability(&self) -> Durability {
+        self.shared.config.durability
+    }
+
     /// What opening the log found.
     pub fn recovered(&self) -> &Recovered {
         &self.recovered
