@@ -107,7 +107,10 @@ pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions)
         if small && !waits {
             // A request of a few kilobytes is decided in well under a millisecond: on this
             // thread, as a hand-off to a blocking thread would cost a good part of that again.
-            Ok(finish(&loaded, None, &input, options, log))
+            // A panic (there should be none: the engine has no panicking paths) is an engine
+            // failure and a deny, as on a blocking thread, not a dropped connection.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(&loaded, None, &input, options, log)))
+                .map_err(|_| "the engine panicked".to_owned())
         } else {
             let loaded = Arc::clone(&loaded);
             tokio::task::spawn_blocking(move || finish(&loaded, None, &input, options, log))
