@@ -21,6 +21,9 @@ use std::sync::Arc;
 
 /// The decision request, base64url-encoded (RFC 4648 section 5; padding optional).
 pub const REQUEST: HeaderName = HeaderName::from_static("x-fivesafes-request");
+/// The researcher's GA4GH Passport, base64url-encoded: any form `decide --passport` reads (a
+/// `{"ga4gh_passport_v1": [...]}` object, a JSON list of visas, visas one per line).
+pub const PASSPORT: HeaderName = HeaderName::from_static("x-fivesafes-passport");
 /// `true` to evaluate every member as a possible site.
 pub const ALL_MEMBERS: HeaderName = HeaderName::from_static("x-fivesafes-all-members");
 /// The members where the analysis may run, comma-separated.
@@ -52,7 +55,7 @@ pub async fn check(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
     let input = match request_text(&headers, &body) {
-        Ok(text) => Input::Request(text),
+        Ok(text) => with_passport(&headers, text),
         Err(message) => Input::Unreadable(message),
     };
     let decided = crate::deciding::decide(&state, input, DecideOptions { all_members }).await;
@@ -104,6 +107,22 @@ fn request_text(headers: &HeaderMap, body: &[u8]) -> Result<String, String> {
         }
     };
     String::from_utf8(bytes).map_err(|e| format!("the request is not UTF-8: {}", e.utf8_error()))
+}
+
+/// The request, with the passport of `X-Fivesafes-Passport` when there is one.
+pub fn with_passport(headers: &HeaderMap, text: String) -> Input {
+    let Some(value) = headers.get(PASSPORT) else { return Input::Request(text) };
+    let passport = BASE64URL
+        .decode(value.as_bytes().trim_ascii())
+        .map_err(|e| format!("`X-Fivesafes-Passport` is not base64url (RFC 4648 section 5): {e}"))
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|e| format!("the passport is not UTF-8: {}", e.utf8_error()))
+        })
+        .and_then(|text| fivesafes_passport::Passport::parse(&text).map_err(|e| format!("the passport: {e}")));
+    match passport {
+        Ok(p) => Input::WithPassport(text, Box::new(p)),
+        Err(message) => Input::Unreadable(message),
+    }
 }
 
 /// Set a header to `text` made safe for a header value (visible ASCII and spaces, at most

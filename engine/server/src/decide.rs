@@ -71,6 +71,13 @@ fn read_input(headers: &HeaderMap, body: &[u8], query: &DecideQuery) -> Input {
     let zip = body.starts_with(b"PK\x03\x04") || media.starts_with("application/zip");
     let graph = media.starts_with("application/ld+json") || contains(body, b"\"@graph\"");
     if zip || graph {
+        if headers.contains_key(crate::check::PASSPORT) {
+            return Input::Unreadable(
+                "a crate is decided here without a passport: send the request as JSON with `X-Fivesafes-Passport`, \
+                 or use `fivesafes decide CRATE --passport`"
+                    .into(),
+            );
+        }
         let files = if zip {
             match CrateFiles::from_zip(body, ZipLimits::default()) {
                 Ok(f) => f,
@@ -94,7 +101,7 @@ fn read_input(headers: &HeaderMap, body: &[u8], query: &DecideQuery) -> Input {
         };
     }
     match String::from_utf8(body.to_vec()) {
-        Ok(text) => Input::Request(text),
+        Ok(text) => crate::check::with_passport(headers, text),
         Err(e) => Input::Unreadable(format!("the body is not UTF-8: {}", e.utf8_error())),
     }
 }

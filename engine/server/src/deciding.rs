@@ -10,6 +10,7 @@ use fivesafes_audit::{DecisionId, DecisionRecord};
 use fivesafes_core::request::DecisionRequest;
 use fivesafes_core::{DecideOptions, Decision, RequestError, decide_json_checked};
 use fivesafes_host::Sandbox;
+use fivesafes_passport::Passport;
 use fivesafes_rocrate::{Crate, ReadOptions};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -22,6 +23,9 @@ const INLINE_BYTES: usize = 16 * 1024;
 pub enum Input {
     /// A decision request (JSON text).
     Request(String),
+    /// A decision request (JSON text) with the researcher's GA4GH Passport: each member
+    /// decides on the evidence of the visas it accepts (`docs/passports.md`).
+    WithPassport(String, Box<Passport>),
     /// A Five Safes RO-Crate, opened, with how to read it.
     Crate(Box<Crate>, ReadOptions),
     /// Something that is no request at all (not UTF-8, not base64url, not a crate): a deny
@@ -100,7 +104,7 @@ pub async fn decide(state: &Arc<AppState>, input: Input, options: DecideOptions)
         .await
     } else {
         let small = match &input {
-            Input::Request(text) => text.len() <= INLINE_BYTES,
+            Input::Request(text) | Input::WithPassport(text, _) => text.len() <= INLINE_BYTES,
             Input::Crate(..) => false,
             Input::Unreadable(_) => true,
         };
@@ -158,6 +162,10 @@ fn finish(
                 made
             }
         },
+        Input::WithPassport(text, passport) => {
+            let (decision, verdict) = decide_with_passport(loaded, sandbox.is_some(), text, passport, options);
+            Made::new(decision, verdict)
+        }
         Input::Crate(krate, read) => {
             let (decision, verdict) = decide_crate(loaded, sandbox, krate, read, options);
             Made::new(decision, verdict)
@@ -189,6 +197,32 @@ fn decide_text(
             Ok(json) => read_answer(loaded, &json),
             Err(stopped) => (Decision::failed(&loaded.bundle, None, stopped.clone()), Verdict::EngineFailed(stopped)),
         },
+    }
+}
+
+/// Passports are verified natively (their signatures against the bundle's key sets); a service
+/// running an artifact refuses them rather than decide without the evidence.
+fn decide_with_passport(
+    loaded: &Loaded,
+    sandboxed: bool,
+    text: &str,
+    passport: &Passport,
+    options: DecideOptions,
+) -> (Decision, Verdict) {
+    if sandboxed {
+        let message = "this service decides in the artifact's sandbox, which does not verify passports: \
+                       send the request without `X-Fivesafes-Passport`, or serve --bundle"
+            .to_owned();
+        return (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message));
+    }
+    let decided = DecisionRequest::from_json(text)
+        .and_then(|req| fivesafes_passport::decide(&loaded.bundle, &req, passport, options));
+    match decided {
+        Ok(d) => (d.decision, Verdict::Decided),
+        Err(e) => {
+            let message = e.to_string();
+            (Decision::failed(&loaded.bundle, None, message.clone()), Verdict::Invalid(message))
+        }
     }
 }
 

@@ -73,6 +73,7 @@ pub fn document() -> Value {
                 "summary": "Decide a request: for every member TRE in scope, for every Safe, allow / review / deny.",
                 "parameters": [
                     all_members,
+                    passport_header(),
                     { "name": "time", "in": "query", "required": false, "description": "For a crate: the day it is judged on (YYYY-MM-DD; default today, UTC).", "schema": { "type": "string" } },
                     { "name": "member", "in": "query", "required": false, "description": "For a crate: the member TRE reading it.", "schema": { "type": "string" } }
                 ],
@@ -167,6 +168,14 @@ pub fn document() -> Value {
     })
 }
 
+fn passport_header() -> Value {
+    json!({
+        "name": "X-Fivesafes-Passport", "in": "header", "required": false,
+        "description": "The researcher's GA4GH Passport, base64url-encoded (a {\"ga4gh_passport_v1\": [...]} object, a JSON list of visas, or visas one per line): each member decides on the evidence of the visas it accepts (docs/passports.md). Verified natively: a service running an artifact refuses it.",
+        "schema": { "type": "string" }
+    })
+}
+
 fn check_operation(id: &str, decision: &Value, decision_headers: &Value) -> Value {
     let mut headers = decision_headers.clone();
     if let Some(map) = headers.as_object_mut() {
@@ -184,6 +193,7 @@ fn check_operation(id: &str, decision: &Value, decision_headers: &Value) -> Valu
         "summary": "For nginx auth_request and Envoy ext_authz: 200 for allow, 403 for anything else.",
         "parameters": [
             { "name": "X-Fivesafes-Request", "in": "header", "required": false, "description": "The decision request, base64url-encoded (RFC 4648 section 5). Without it, the body is the request.", "schema": { "type": "string" } },
+            passport_header(),
             { "name": "X-Fivesafes-All-Members", "in": "header", "required": false, "description": "`true` to evaluate every member as a possible site.", "schema": { "type": "string" } },
             { "name": "X-Original-URI", "in": "header", "required": false, "description": "The proxied request's URI (recorded in the service's trace log).", "schema": { "type": "string" } },
             { "name": "X-Original-Method", "in": "header", "required": false, "description": "The proxied request's method (recorded in the service's trace log).", "schema": { "type": "string" } }

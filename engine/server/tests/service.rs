@@ -447,3 +447,47 @@ async fn repeated_requests_are_answered_alike_and_each_logged() {
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "the same decision every time");
     assert_eq!(bodies[0], decide_json(bundle(), &text, DecideOptions::default()).to_json());
 }
+
+/// A GA4GH Passport in `X-Fivesafes-Passport`: the decision `fivesafes decide --passport`
+/// makes, through decide and check; an unreadable passport is a logged deny; a crate with a
+/// passport is refused rather than decided without it.
+#[tokio::test]
+async fn a_passport_in_a_header_is_the_researchers_evidence() {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).unwrap();
+    let text = read("examples/passports/ada-cardio.request.json");
+    let passport_text = read("examples/passports/ada.passport.json");
+    let passport = fivesafes_passport::Passport::parse(&passport_text).unwrap();
+    let req = fivesafes_core::DecisionRequest::from_json(&text).unwrap();
+    let expected = fivesafes_passport::decide(bundle(), &req, &passport, DecideOptions::default()).unwrap().decision;
+    let without = decide_json(bundle(), &text, DecideOptions::default());
+    assert_ne!(expected.decision, without.decision, "the passport is what decides this example");
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = DecisionLog::open(LogConfig::new(dir.path())).unwrap();
+    let state = state_with(Some(log), ServiceConfig::default());
+    let with = |r: axum::http::request::Builder| r.header("x-fivesafes-passport", base64url(&passport_text));
+    let (status, _, body) =
+        call(&state, with(Request::post("/v1/decide")).body(Body::from(text.clone())).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, expected.to_json());
+    let check = with(Request::get("/v1/check")).header("x-fivesafes-request", base64url(&text));
+    let (status, h, body) = call(&state, check.body(Body::empty()).unwrap()).await;
+    assert_eq!(body, expected.to_json());
+    let allowed = expected.decision == fivesafes_core::Outcome::Allow;
+    assert_eq!(status, if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{h:?}");
+
+    let bad = Request::post("/v1/decide")
+        .header("x-fivesafes-passport", base64url("{ not json"))
+        .body(Body::from(text));
+    let (status, h, _) = call(&state, bad.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(header(&h, "x-fivesafes-outcome"), "deny");
+    let krate = with(Request::post("/v1/decide").header("content-type", "application/ld+json"))
+        .body(Body::from("{\"@graph\": []}"));
+    let (status, _, body) = call(&state, krate.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("without a passport"), "{body}");
+    drop(state);
+    assert_eq!(logged_ids(dir.path()).len(), 4);
+    assert!(verify(dir.path()).verified);
+}
