@@ -476,9 +476,8 @@ async fn a_passport_in_a_header_is_the_researchers_evidence() {
     let allowed = expected.decision == fivesafes_core::Outcome::Allow;
     assert_eq!(status, if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{h:?}");
 
-    let bad = Request::post("/v1/decide")
-        .header("x-fivesafes-passport", base64url("{ not json"))
-        .body(Body::from(text));
+    let bad =
+        Request::post("/v1/decide").header("x-fivesafes-passport", base64url("{ not json")).body(Body::from(text));
     let (status, h, _) = call(&state, bad.unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(header(&h, "x-fivesafes-outcome"), "deny");
