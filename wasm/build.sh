@@ -2,7 +2,7 @@
 # Builds the WebAssembly packages from the workspace, with nothing downloaded but crates and
 # npm packages:
 #   bash wasm/build.sh gateway   the engine as a WASI component (wasm32-wasip2), for
-#                                `fivesafes build`: target/wasm32-wasip2/release/fivesafes_gateway.wasm
+#                                `fivesafes build`: target/wasm32-wasip2/gateway/fivesafes_gateway.wasm
 #   bash wasm/build.sh browser   the browser/Node package in wasm/pkg (wasm-bindgen, web target),
 #                                its TypeScript types, and the playground's example requests
 #   bash wasm/build.sh           both
@@ -16,8 +16,8 @@ step() { printf '\n==> %s\n' "$*"; }
 if [ "$what" = gateway ] || [ "$what" = all ]; then
   step "engine component (wasm32-wasip2)"
   rustup target add wasm32-wasip2 >/dev/null
-  cargo build -p fivesafes-gateway --target wasm32-wasip2 --release --locked
-  ls -l target/wasm32-wasip2/release/fivesafes_gateway.wasm
+  cargo build -p fivesafes-gateway --target wasm32-wasip2 --profile gateway --locked
+  ls -l target/wasm32-wasip2/gateway/fivesafes_gateway.wasm
 fi
 
 if [ "$what" = browser ] || [ "$what" = all ]; then

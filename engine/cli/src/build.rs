@@ -7,7 +7,7 @@ use fivesafes_host::{keys, sandbox};
 use std::path::{Path, PathBuf};
 
 /// Where `bash wasm/build.sh` leaves the engine component.
-pub const DEFAULT_ENGINE: &str = "target/wasm32-wasip2/release/fivesafes_gateway.wasm";
+pub const DEFAULT_ENGINE: &str = "target/wasm32-wasip2/gateway/fivesafes_gateway.wasm";
 
 /// Arguments of `fivesafes build`.
 #[derive(clap::Args)]
@@ -152,7 +152,7 @@ pub fn inspect(args: &InspectArgs) -> Exit {
         crate::outln!("  precompiled for {p}");
     }
     for part in &m.parts {
-        crate::outln!("  part       {:<14} {:>10} bytes  {}", part.name, part.size, part.sha256);
+        crate::outln!("  part       {:<14} {:>10} bytes  {}", part.name, part.size, part.blake3);
     }
     crate::outln!("  signature  {}", artifact.signature());
     crate::outln!("every part matches the manifest");

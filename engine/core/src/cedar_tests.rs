@@ -65,7 +65,7 @@ pub fn policies_from_text(file: &str, text: &str) -> Result<PolicySet, String> {
         PolicySet::from_str(text).map_err(|e| format!("`{file}`: {}", crate::policy::diagnostic_text(text, &e)))?;
     let mut set = PolicySet::new();
     for p in parsed.policies() {
-        let p = match p.annotation("id") {
+        let p = match crate::policy::annotation(p, "id") {
             Some(id) => p.new_id(PolicyId::new(id)),
             None => p.clone(),
         };

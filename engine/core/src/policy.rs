@@ -7,7 +7,8 @@ use crate::blueprint::{Blueprint, Dimension, Safe};
 use crate::error::BundleError;
 use crate::scope::Slices;
 use cedar_policy::{Effect, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
-use std::collections::{BTreeMap, BTreeSet};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 /// What a forbid policy does to its Safe when it applies.
@@ -115,8 +116,10 @@ impl Policies {
         // Every file is read and every policy checked before giving up, so that an author sees
         // all the problems at once.
         let mut problems: Vec<BundleError> = Vec::new();
+        let mut trees = HashMap::new();
         for file in baseline {
-            for (policy, m) in parse_file(file, None, blueprint, &mut problems) {
+            for (policy, m, tree) in parse_file(file, None, blueprint, &mut problems) {
+                trees.insert(m.id.clone(), tree);
                 if let Err(e) = add(&mut base, &mut meta, policy, m, file.name) {
                     problems.push(e);
                 }
@@ -139,7 +142,8 @@ impl Policies {
         for (member, file) in locals {
             let mut set = base.clone();
             let mut own = PolicySet::new();
-            for (policy, m) in parse_file(file, Some(member), blueprint, &mut problems) {
+            for (policy, m, tree) in parse_file(file, Some(member), blueprint, &mut problems) {
+                trees.insert(m.id.clone(), tree);
                 let added = all
                     .add(policy.clone())
                     .map_err(|e| cedar_set_error(file.name, &e))
@@ -159,7 +163,6 @@ impl Policies {
         if let Some(e) = BundleError::from_several(problems) {
             return Err(e);
         }
-        let trees = crate::scope::trees(all.policies())?;
         let slices = Slices::new(&base, &local_only, &trees)?;
         let in_targets = crate::scope::in_targets(trees.values());
         Ok(Policies {
@@ -206,14 +209,14 @@ fn add(
     Ok(())
 }
 
-/// The file's policies that pass the blueprint's structural rules; the others' problems go to
-/// `problems`.
+/// The file's policies that pass the blueprint's structural rules, each with its syntax tree
+/// (Cedar's JSON form, as `Policy::to_json` gives it); the others' problems go to `problems`.
 fn parse_file(
     file: &CedarFile<'_>,
     member: Option<&String>,
     blueprint: &Blueprint,
     problems: &mut Vec<BundleError>,
-) -> Vec<(Policy, PolicyMeta)> {
+) -> Vec<(Policy, PolicyMeta, Value)> {
     let set = match PolicySet::from_str(file.text) {
         Ok(set) => set,
         Err(e) => {
@@ -229,14 +232,41 @@ fn parse_file(
         });
         return Vec::new();
     }
+    // The syntax trees come from one more parse of the whole file: `Policy::to_json` parses
+    // each policy's text again, one run of Cedar's lexer per policy, which was a fifth of
+    // loading a bundle.
+    let mut trees = match cedar_policy_core::parser::parse_policyset_to_ests_and_pset(file.text) {
+        Ok((trees, _)) => trees,
+        Err(e) => {
+            problems.push(BundleError::CedarSyntax { file: file.name.to_owned(), message: e.to_string() });
+            return Vec::new();
+        }
+    };
     let mut out = Vec::new();
     for policy in set.policies() {
-        match check_policy(file, member, blueprint, policy) {
+        let tree = trees
+            .remove(&cedar_policy_core::ast::PolicyID::from_string(AsRef::<str>::as_ref(policy.id())))
+            .ok_or_else(|| "Cedar's two parses of the file disagree".to_owned())
+            .and_then(|tree| serde_json::to_value(tree).map_err(|e| e.to_string()))
+            .map_err(|message| BundleError::Policy {
+                file: file.name.to_owned(),
+                policy: annotation(policy, "id").unwrap_or("(no @id)").to_owned(),
+                message: format!("could not read the policy's syntax tree: {message}"),
+                help: None,
+            });
+        match tree.and_then(|tree| check_policy(file, member, blueprint, policy).map(|(p, m)| (p, m, tree))) {
             Ok(checked) => out.push(checked),
             Err(e) => problems.push(e),
         }
     }
     out
+}
+
+/// A policy's annotation. Cedar's `Policy::annotation` parses the key as an identifier on
+/// every call, a run of its whole lexer, which made annotation lookups a seventh of loading a
+/// bundle; comparing the keys of `annotations()` gives the same answer.
+pub(crate) fn annotation<'p>(policy: &'p Policy, key: &str) -> Option<&'p str> {
+    policy.annotations().find(|(k, _)| *k == key).map(|(_, v)| v)
 }
 
 /// A policy's annotations checked against the blueprint's structural rules.
@@ -247,18 +277,17 @@ fn check_policy(
     policy: &Policy,
 ) -> Result<(Policy, PolicyMeta), BundleError> {
     {
-        let line = policy
-            .annotation("id")
+        let line = annotation(policy, "id")
             .and_then(|id| file.text.find(&format!("@id(\"{id}\")")))
             .map(|offset| line_col(file.text, offset).0)
             .unwrap_or(0);
         let at = |message: String, help: &str| BundleError::Policy {
             file: format!("{}:{line}", file.name),
-            policy: policy.annotation("id").unwrap_or("(no @id)").to_owned(),
+            policy: annotation(policy, "id").unwrap_or("(no @id)").to_owned(),
             message,
             help: Some(help.to_owned()),
         };
-        let annotation = |key: &str| policy.annotation(key).map(str::to_owned);
+        let annotation = |key: &str| annotation(policy, key).map(str::to_owned);
         let id = annotation("id").ok_or_else(|| at("the policy has no `@id`".to_owned(), "add @id(\"safe.name\")"))?;
         let safe = annotation("safe").and_then(|s| Safe::from_name(&s)).ok_or_else(|| {
             at(
@@ -395,4 +424,27 @@ pub fn diagnostic_text(text: &str, e: &dyn miette::Diagnostic) -> String {
 
 pub(crate) fn cedar_set_error(file: &str, e: &cedar_policy::PolicySetError) -> BundleError {
     BundleError::CedarSyntax { file: file.to_owned(), message: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+    use crate::{Bundle, embedded};
+
+    /// The syntax trees read from one parse of each file are what Cedar gives for each policy
+    /// on its own, for every policy of the example bundle (the scope analysis rests on them).
+    #[test]
+    fn syntax_trees_are_those_of_each_policy() {
+        let bundle = Bundle::load(&embedded::default_sources()).expect("the example bundle loads");
+        let policies = &bundle.policies;
+        let mut n = 0;
+        for policy in policies.all.policies() {
+            let id = policy.id().to_string();
+            let tree = policies.trees.get(&id).unwrap_or_else(|| panic!("no tree for `{id}`"));
+            assert_eq!(tree, &policy.to_json().expect("Cedar's JSON form"), "policy `{id}`");
+            n += 1;
+        }
+        assert_eq!(n, policies.trees.len());
+        assert!(n > 40, "only {n} policies");
+    }
 }

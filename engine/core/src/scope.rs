@@ -273,23 +273,6 @@ fn reads_of(policy: &Policy, trees: &HashMap<String, Value>) -> Result<Reads, Bu
     })
 }
 
-/// Every policy's JSON form (`Policy::to_json`), by id: computed once per bundle load, since
-/// converting a policy costs tens of microseconds and the analyses here need every one.
-pub fn trees<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Result<HashMap<String, Value>, BundleError> {
-    policies
-        .into_iter()
-        .map(|policy| {
-            let json = policy.to_json().map_err(|e| BundleError::Policy {
-                file: "policies/".to_owned(),
-                policy: policy.id().to_string(),
-                message: format!("could not read the policy's syntax tree: {e}"),
-                help: None,
-            })?;
-            Ok((policy.id().to_string(), json))
-        })
-        .collect()
-}
-
 /// The concepts the policies test membership in (`x in Concept::"..."`), when every `in` of
 /// every policy has literal entities on its right. An entity's ancestors matter to Cedar only
 /// through `in`, so ancestors outside this set can be left out of the entities of a request

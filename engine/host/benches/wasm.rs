@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn bench(c: &mut Criterion) {
-    let engine = std::fs::read(root().join("target/wasm32-wasip2/release/fivesafes_gateway.wasm"))
+    let engine = std::fs::read(root().join("target/wasm32-wasip2/gateway/fivesafes_gateway.wasm"))
         .expect("the engine component: bash wasm/build.sh gateway");
     let bundle = Bundle::load(&embedded::default_sources()).unwrap();
     let compiled = bundle.to_compiled_json().unwrap();

@@ -106,6 +106,11 @@ pub fn engine_config() -> Config {
     let mut config = Config::new();
     config.epoch_interruption(true);
     config.wasm_component_model(true);
+    // No map from machine code back to wasm offsets: it is only for naming wasm offsets in
+    // trap backtraces, which the host does not report (it reports the trap and the engine's
+    // stderr), and it is a tenth of the precompiled engine, which every cold load hashes
+    // and maps.
+    config.generate_address_map(false);
     config
 }
 
@@ -160,9 +165,9 @@ pub struct Sandbox {
     signature: SignatureStatus,
     code: EngineCode,
     artifact_id: String,
-    /// `sha256:` of the running engine component (as in manifests).
+    /// `blake3:` of the running engine component (as in manifests).
     engine_hash: String,
-    /// `sha256:` of the precompiled engine, when that is what runs.
+    /// `blake3:` of the precompiled engine, when that is what runs.
     precompiled_hash: Option<String>,
     limits: Limits,
     live: Option<Live>,
@@ -194,7 +199,7 @@ impl Sandbox {
     }
 
     /// Prepare an already read and checked artifact.
-    pub fn from_artifact(artifact: Artifact, limits: Limits) -> Result<Sandbox, HostError> {
+    pub fn from_artifact(artifact: Artifact<'_>, limits: Limits) -> Result<Sandbox, HostError> {
         if artifact.engine_reused {
             return Err(HostError::Malformed {
                 message: "the artifact was read without its engine; reload it into the sandbox that runs it".into(),
@@ -218,7 +223,7 @@ impl Sandbox {
             engine,
             ticker,
             pre,
-            bundle: artifact.bundle,
+            bundle: artifact.bundle.to_owned(),
             reference: artifact.manifest.bundle,
             signature: artifact.signature,
             code,
@@ -257,7 +262,7 @@ impl Sandbox {
             engine: self.engine.clone(),
             ticker: Arc::clone(&self.ticker),
             pre: self.pre.clone(),
-            bundle: artifact.bundle,
+            bundle: artifact.bundle.to_owned(),
             reference: artifact.manifest.bundle,
             signature: artifact.signature,
             code: self.code,
@@ -417,7 +422,7 @@ impl Sandbox {
 /// The engine's code: the precompiled part when it is for this host and a trusted key signed
 /// it (loading precompiled code runs it natively, so it must be trusted); otherwise compiled
 /// from the component, which the sandbox makes safe whoever wrote it.
-fn component(engine: &Engine, artifact: &Artifact) -> Result<(Component, EngineCode), HostError> {
+fn component(engine: &Engine, artifact: &Artifact<'_>) -> Result<(Component, EngineCode), HostError> {
     if let Some(precompiled) = &artifact.precompiled
         && artifact.signature.is_verified()
         && artifact.manifest.precompiled_for.as_deref() == Some(precompiled_for().as_str())
@@ -432,7 +437,7 @@ fn component(engine: &Engine, artifact: &Artifact) -> Result<(Component, EngineC
             return Ok((component, EngineCode::Precompiled));
         }
     }
-    let component = Component::new(engine, &artifact.engine).map_err(HostError::engine)?;
+    let component = Component::new(engine, artifact.engine).map_err(HostError::engine)?;
     Ok((component, EngineCode::Compiled))
 }
 

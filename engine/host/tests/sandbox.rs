@@ -29,7 +29,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let path = root().join("target/wasm32-wasip2/release/fivesafes_gateway.wasm");
+        let path = root().join("target/wasm32-wasip2/gateway/fivesafes_gateway.wasm");
         let engine = std::fs::read(&path).unwrap_or_else(|e| {
             // A missing component is a failure, never a skip.
             #[allow(clippy::panic)]

@@ -371,7 +371,7 @@ async fn the_openapi_document_is_published_and_complete() {
 /// as the native engine does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_artifact_decides_as_the_native_engine() {
-    let path = root().join("target/wasm32-wasip2/release/fivesafes_gateway.wasm");
+    let path = root().join("target/wasm32-wasip2/gateway/fivesafes_gateway.wasm");
     let engine = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; build it with `bash wasm/build.sh gateway`", path.display()));
     let compiled = bundle().to_compiled_json().unwrap();
