@@ -188,7 +188,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// A part's hash as manifests write it.
-pub fn part_digest(bytes: &[u8]) -> String {
+fn part_digest(bytes: &[u8]) -> String {
     format!("blake3:{}", blake3::hash(bytes).to_hex())
 }
 
@@ -338,24 +338,16 @@ fn entries(bytes: &[u8]) -> Result<BTreeMap<&'static str, &[u8]>, HostError> {
 }
 
 /// The name of the first part (in manifest order) whose bytes do not have the manifest's
-/// hash, if any. The largest part is hashed on a thread of its own while this thread hashes
-/// the rest: most of a cold load is hashing the precompiled engine.
+/// hash, if any. Each part is hashed on a thread of its own: most of a cold load is hashing
+/// the precompiled engine, and the component can be hashed beside it.
 fn first_mismatch<'p>(parts: &[(&'p Part, &[u8])]) -> Option<&'p str> {
-    let largest = parts.iter().enumerate().max_by_key(|(_, (_, data))| data.len()).map(|(i, _)| i);
-    let matches = |(part, data): &(&Part, &[u8])| part_digest(data) == part.blake3;
-    let results: Vec<bool> = std::thread::scope(|scope| {
-        let big = largest.and_then(|i| parts.get(i)).map(|p| scope.spawn(move || matches(p)));
-        let mut results: Vec<bool> = parts.iter().enumerate().map(|(i, p)| Some(i) == largest || matches(p)).collect();
-        if let (Some(i), Some(big)) = (largest, big) {
-            // A panic while hashing is not a match.
-            let held = big.join().unwrap_or(false);
-            if let Some(r) = results.get_mut(i) {
-                *r = held;
-            }
-        }
-        results
+    let held: Vec<bool> = std::thread::scope(|scope| {
+        let hashing: Vec<_> =
+            parts.iter().map(|(part, data)| scope.spawn(move || part_digest(data) == part.blake3)).collect();
+        // A panic while hashing is not a match.
+        hashing.into_iter().map(|h| h.join().unwrap_or(false)).collect()
     });
-    parts.iter().zip(results).find(|(_, ok)| !ok).map(|((part, _), _)| part.name.as_str())
+    parts.iter().zip(held).find(|(_, ok)| !ok).map(|((part, _), _)| part.name.as_str())
 }
 
 fn mismatch(name: &str) -> HostError {
