@@ -5,9 +5,8 @@ use crate::exit::Exit;
 use crate::{render, sources};
 use cedar_policy::{PolicySet, Schema};
 use fivesafes_core::coverage::Coverage;
-use fivesafes_core::suite::{SuiteError, SuiteResult};
+use fivesafes_core::suite::{Report, SuiteError, SuiteResult};
 use fivesafes_core::{Bundle, Trace, cedar_tests, suite};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Output format.
@@ -49,22 +48,6 @@ pub struct Args {
     /// satisfied and violated, is below PERCENT. Implies --coverage.
     #[arg(long, value_name = "PERCENT")]
     threshold: Option<f64>,
-}
-
-/// Everything a run found, as `--format json` prints it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Report {
-    passed: usize,
-    failed: usize,
-    suites: Vec<SuiteResult>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    coverage: Option<Coverage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    policies_coverage: Option<Coverage>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    threshold: Option<f64>,
-    coverage_met: bool,
 }
 
 /// Run the command. Exit 0 when every case passed (and coverage meets `--threshold`); 1 when a
@@ -118,18 +101,11 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
         );
         return Ok(Exit::Failed);
     }
-    let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
-    let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
     let with_coverage = args.coverage || args.threshold.is_some();
     let coverage = bundle.as_ref().filter(|_| with_coverage && bundle_ran).map(|b| Coverage::of_bundle(b, &trace));
     let policies_coverage =
         own.as_ref().filter(|_| with_coverage).map(|(set, _)| Coverage::of_policy_set(set, &own_trace));
-    let coverage_met = match args.threshold {
-        Some(t) => coverage.iter().chain(&policies_coverage).all(|c| c.meets(t)),
-        None => true,
-    };
-    let report =
-        Report { passed, failed, suites, coverage, policies_coverage, threshold: args.threshold, coverage_met };
+    let report = Report::new(suites, coverage, policies_coverage, args.threshold);
     if let Some(path) = &args.junit {
         let xml = junit(&report.suites).map_err(|e| {
             eprintln!("error: cannot write JUnit XML: {e}");
@@ -144,7 +120,7 @@ fn run_inner(args: &Args) -> Result<Exit, Exit> {
         Format::Json => crate::outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
         Format::Human => print_human(&report),
     }
-    Ok(if failed == 0 && coverage_met { Exit::Allow } else { Exit::Failed })
+    Ok(if report.succeeded() { Exit::Allow } else { Exit::Failed })
 }
 
 /// The bundle, which is loaded whenever a suite needs it.
@@ -156,7 +132,7 @@ fn loaded(bundle: Option<&Bundle>) -> Result<&Bundle, Exit> {
 }
 
 fn is_cedar(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    suite::is_json_name(&path.to_string_lossy())
 }
 
 fn is_suite(path: &Path) -> bool {
@@ -168,15 +144,8 @@ fn is_suite(path: &Path) -> bool {
 /// Whether a JSON file found in a directory holds Cedar test cases (an array of objects with a
 /// `request`), rather than, say, the entities file a test names.
 fn cedar_tests_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return true };
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        // An array of objects none of which has a `request` (an entities file) is skipped.
-        Ok(serde_json::Value::Array(items)) => {
-            items.is_empty() || items.iter().any(|i| i.get("request").is_some() || !i.is_object())
-        }
-        // Anything else, unreadable JSON included, is run, so that its problem is reported.
-        _ => true,
-    }
+    // A file that cannot be read is run, so that its problem is reported.
+    std::fs::read_to_string(path).map_or(true, |text| cedar_tests::holds_cases(&text))
 }
 
 /// The suite files named, directories searched recursively in name order. A JSON file found in

@@ -58,6 +58,19 @@ impl Split {
     }
 }
 
+/// Whether a JSON text holds Cedar test cases (an array of objects with a `request`), rather
+/// than, say, the entities file a test names. Unreadable JSON counts as test cases, so that its
+/// problem is reported when it runs.
+pub fn holds_cases(text: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        // An array of objects none of which has a `request` (an entities file) holds none.
+        Ok(serde_json::Value::Array(items)) => {
+            items.is_empty() || items.iter().any(|i| i.get("request").is_some() || !i.is_object())
+        }
+        _ => true,
+    }
+}
+
 /// The policies of a Cedar file given to `run-tests` files (as `cedar run-tests --policies`):
 /// each named by its `@id` annotation when it has one, otherwise as Cedar numbers them.
 pub fn policies_from_text(file: &str, text: &str) -> Result<PolicySet, String> {

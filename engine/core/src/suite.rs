@@ -8,7 +8,8 @@
 //! names a fixture, and so does a string in `datasets`.
 
 use crate::blueprint::Safe;
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, NamedText};
+use crate::coverage::Coverage;
 use crate::decision::{DecideOptions, Decision, Trace, decide_traced};
 use crate::policy::Outcome;
 use crate::request::DecisionRequest;
@@ -228,6 +229,92 @@ fn location(line: Option<usize>, column: Option<usize>) -> String {
         (Some(l), None) => format!(" line {l}"),
         _ => String::new(),
     }
+}
+
+/// Everything a test run found: what `fivesafes test --format json` writes, on every surface.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+    /// Per suite file, in the order run.
+    pub suites: Vec<SuiteResult>,
+    /// Coverage of the bundle's policies, requirements and members, when measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+    /// Coverage of other policies given to Cedar `run-tests` files, when measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policies_coverage: Option<Coverage>,
+    /// The coverage threshold (percent), when one was set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Whether every coverage measured meets the threshold (true when none was set).
+    pub coverage_met: bool,
+}
+
+impl Report {
+    /// The report of suites that ran, with the coverage measured and the threshold set.
+    pub fn new(
+        suites: Vec<SuiteResult>,
+        coverage: Option<Coverage>,
+        policies_coverage: Option<Coverage>,
+        threshold: Option<f64>,
+    ) -> Report {
+        let passed = suites.iter().flat_map(|s| &s.cases).filter(|c| c.passed).count();
+        let failed = suites.iter().flat_map(|s| &s.cases).filter(|c| !c.passed).count();
+        let coverage_met = match threshold {
+            Some(t) => coverage.iter().chain(&policies_coverage).all(|c| c.meets(t)),
+            None => true,
+        };
+        Report { passed, failed, suites, coverage, policies_coverage, threshold, coverage_met }
+    }
+
+    /// Whether every case passed and coverage meets the threshold.
+    pub fn succeeded(&self) -> bool {
+        self.failed == 0 && self.coverage_met
+    }
+}
+
+/// Whether a file name is a Cedar `run-tests` file's or an entities file's (`.json`) rather
+/// than a YAML suite's.
+pub fn is_json_name(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("json"))
+}
+
+/// Run test files the caller has read against a bundle, as `fivesafes test` does for the files
+/// it finds: YAML suites, and `.json` files that hold Cedar test cases run against the bundle's
+/// policies; other `.json` files are the entities files those name. Coverage of the bundle is
+/// measured when `coverage` is set or a `threshold` (percent) is given.
+pub fn run_files(
+    bundle: &Bundle,
+    files: &[NamedText],
+    coverage: bool,
+    threshold: Option<f64>,
+) -> Result<Report, SuiteError> {
+    let mut trace = Trace::default();
+    let mut suites = Vec::new();
+    for f in files {
+        if !is_json_name(&f.name) {
+            suites.push(run(bundle, &f.name, &f.text, &mut trace)?);
+        } else if crate::cedar_tests::holds_cases(&f.text) {
+            // An entities file a test names is found beside the test file, as the CLI finds it.
+            let dir = f.name.rsplit_once(['/', '\\']).map(|(d, _)| d);
+            let entities = |name: &str| {
+                let path = dir.map_or_else(|| name.to_owned(), |d| format!("{d}/{name}"));
+                files
+                    .iter()
+                    .find(|g| g.name == path)
+                    .map(|g| g.text.clone())
+                    .ok_or_else(|| format!("entities file `{name}` is not among the files given (as `{path}`)"))
+            };
+            let (set, schema) = (&bundle.policies.all, Some(&bundle.policies.schema));
+            suites.push(crate::cedar_tests::run(&f.name, &f.text, set, schema, &entities, &mut trace)?);
+        }
+    }
+    let measured = (coverage || threshold.is_some()).then(|| Coverage::of_bundle(bundle, &trace));
+    Ok(Report::new(suites, measured, None, threshold))
 }
 
 /// Parse a YAML suite.
@@ -570,6 +657,32 @@ mod tests {
             parse("t.yaml", "cases:\n  - name: c\n    request: {researcher: nobody}\n    expect: {}\n").unwrap();
         let err = build_request(&suite.fixtures, &suite.cases[0]).unwrap_err();
         assert!(err.contains("nobody"), "{err}");
+    }
+
+    #[test]
+    fn files_run_as_the_cli_finds_them() {
+        let bundle = Bundle::load(&crate::embedded::default_sources()).unwrap();
+        let file = |name: &str, text: &str| NamedText { name: name.to_owned(), text: text.to_owned() };
+        let people = include_str!("../../../tests/suites/people.yaml");
+        let cedar = include_str!("../../../tests/suites/settings-hypothetical-sites.json");
+        let files = [
+            file("tests/suites/people.yaml", people),
+            file("tests/suites/settings-hypothetical-sites.json", cedar),
+            // An entities file (an array of entities, no test cases) is not run.
+            file("tests/suites/entities.json", "[{\"uid\": {\"type\": \"fs::Member\", \"id\": \"x\"}}]"),
+        ];
+        let report = run_files(&bundle, &files, true, Some(1.0)).unwrap();
+        assert_eq!(report.suites.len(), 2);
+        assert_eq!(report.suites.iter().map(|s| s.format.as_str()).collect::<Vec<_>>(), ["fivesafes", "cedar"]);
+        assert!(report.passed > 10 && report.failed == 0, "{} passed, {} failed", report.passed, report.failed);
+        assert!(report.coverage.is_some() && report.coverage_met && report.succeeded());
+        // A case that fails makes the run fail; a threshold no run reaches is not met.
+        let failing = people.replacen("decision: allow", "decision: deny", 1);
+        let report = run_files(&bundle, &[file("p.yaml", &failing)], false, None).unwrap();
+        assert_eq!(report.failed, 1);
+        assert!(report.coverage.is_none() && !report.succeeded());
+        let report = run_files(&bundle, &files[..1], false, Some(100.0)).unwrap();
+        assert!(!report.coverage_met);
     }
 
     #[test]

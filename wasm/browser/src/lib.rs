@@ -11,7 +11,9 @@
 //! ```
 
 use fivesafes_core::duo::MatchOptions;
-use fivesafes_core::{Bundle, BundleError, DecideOptions, DecisionRequest, SourceFile, decide_json, embedded};
+use fivesafes_core::{
+    Bundle, BundleError, DecideOptions, DecisionRequest, NamedText, SourceFile, decide_json, embedded,
+};
 use wasm_bindgen::prelude::*;
 
 /// A loaded bundle, ready to decide.
@@ -108,6 +110,25 @@ impl Engine {
         let x =
             fivesafes_core::explain(&self.bundle, &req, DecideOptions { all_members }).map_err(|e| JsError::new(&e))?;
         serde_json::to_string_pretty(&x).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Run test files against this bundle: what `fivesafes test --format json` writes (JSON:
+    /// `{passed, failed, suites, coverage?, threshold?, coverageMet}`). `files` is a JSON array of
+    /// `{"name", "text"}`: YAML suites (`docs/testing.md`), Cedar `run-tests` files (`.json`)
+    /// run against the bundle's policies, and the entities files those name (by `name`).
+    /// Coverage is measured with `coverage` or a `threshold` (percent). A file that cannot be
+    /// read as a suite throws, naming the file and line.
+    pub fn test(&self, files: &str, coverage: bool, threshold: Option<f64>) -> Result<String, JsError> {
+        let files: Vec<NamedText> = serde_json::from_str(files).map_err(|e| {
+            JsError::new(&format!(
+                "the test files are not a JSON array of {{name, text}}: {e} (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let report = fivesafes_core::suite::run_files(&self.bundle, &files, coverage, threshold)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        serde_json::to_string_pretty(&report).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The bundle compiled (JSON), for loading later with `fromCompiled`.
