@@ -7,10 +7,11 @@ use crate::error::RequestError;
 use crate::evidence::{DatasetFacts, Facts, Notes};
 use crate::policy::Outcome;
 use crate::request::DecisionRequest;
-use crate::scope::{ContextReads, Scope, Slice};
-use cedar_policy::{
-    Authorizer, Context, Effect, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression,
-};
+use crate::scope::{Condition, ContextReads, Scope, Slice};
+#[cfg(test)]
+use cedar_policy::Authorizer;
+use cedar_policy::{Context, Effect, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
+use cedar_policy_core::evaluator::Evaluator as CedarEvaluator;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -403,7 +404,6 @@ struct Evaluator<'a, 't> {
     principal: EntityUid,
     action: EntityUid,
     project: EntityUid,
-    authorizer: Authorizer,
     /// What the request slice gave; it is the same at every site and for every dataset.
     request_memo: Option<Fired>,
     /// What the dataset slice gave, per dataset; it is the same at every site.
@@ -420,8 +420,30 @@ struct Fired {
 }
 
 impl Fired {
-    /// Evaluate a set of only permits or only forbids: Cedar's reasons are then exactly the
-    /// policies that held.
+    /// Evaluate a slice's policies for one request: those whose condition holds, and those
+    /// whose evaluation failed (as Cedar's authorizer reports them; `slices_fire_what_whole_sets_fire`
+    /// compares the two).
+    fn eval(&mut self, evaluator: &CedarEvaluator<'_>, conditions: &[Condition]) {
+        for c in conditions {
+            use cedar_policy_core::ast::{Literal, ValueKind};
+            match evaluator.interpret(&c.expr, &c.env) {
+                Ok(v) => match v.value_kind() {
+                    ValueKind::Lit(Literal::Bool(true)) => {
+                        self.ids.insert(c.id.clone());
+                    }
+                    ValueKind::Lit(Literal::Bool(false)) => {}
+                    // A condition is a conjunction, so this cannot happen; if it did, the
+                    // policy could not be judged, and its Safe is denied.
+                    _ => self.errors.push((c.id.clone(), format!("the condition is not a boolean: {v}"))),
+                },
+                Err(e) => self.errors.push((c.id.clone(), e.to_string())),
+            }
+        }
+    }
+
+    /// Evaluate a set of only permits or only forbids with Cedar's authorizer: its reasons are
+    /// then exactly the policies that held.
+    #[cfg(test)]
     fn run(&mut self, authorizer: &Authorizer, request: &Request, set: &PolicySet, entities: &Entities) {
         if set.is_empty() {
             return;
@@ -460,7 +482,6 @@ impl<'a, 't> Evaluator<'a, 't> {
             principal,
             action,
             project,
-            authorizer: Authorizer::new(),
             request_memo: None,
             dataset_memo: HashMap::new(),
             trace: None,
@@ -646,12 +667,16 @@ impl<'a, 't> Evaluator<'a, 't> {
         let request = Request::new(self.principal.clone(), self.action.clone(), resource, context, None)
             .map_err(|e| e.to_string())?;
 
+        // One evaluator for every slice of this call: Cedar's authorizer would build one per
+        // policy set, and wrap every result in a response.
+        let extensions = cedar_policy_core::extensions::Extensions::all_available();
+        let evaluator = CedarEvaluator::new(request.as_ref().clone(), self.entities.as_ref(), extensions);
         let mut parts: BTreeMap<Scope, Fired> = BTreeMap::new();
         for (scope, p) in permits {
-            self.run(parts.entry(scope).or_default(), &request, &p.set);
+            run(&mut self.trace, &self.action, parts.entry(scope).or_default(), &evaluator, p);
         }
         let mut found = Fired::default();
-        self.run(&mut found, &request, &forbids.set);
+        run(&mut self.trace, &self.action, &mut found, &evaluator, forbids);
         // Local rules are absent from `scope_of`: they belong to this site alone.
         let scope_of = |id: &str| slices.scope_of.get(id).copied().unwrap_or(Scope::Site);
         for id in found.ids {
@@ -662,7 +687,7 @@ impl<'a, 't> Evaluator<'a, 't> {
         }
         let mut here = parts.remove(&Scope::Site).unwrap_or_default();
         if let Some(l) = local {
-            self.run(&mut here, &request, &l.set);
+            run(&mut self.trace, &self.action, &mut here, &evaluator, l);
         }
         if new_request {
             self.request_memo = Some(parts.remove(&Scope::Request).unwrap_or_default());
@@ -673,19 +698,6 @@ impl<'a, 't> Evaluator<'a, 't> {
         here.extend(self.request_memo.as_ref().ok_or("request policies not evaluated")?);
         here.extend(self.dataset_memo.get(dataset).ok_or("dataset policies not evaluated")?);
         Ok(here)
-    }
-
-    /// One Cedar call over a set of only permits or only forbids, recorded in the trace.
-    fn run(&mut self, into: &mut Fired, request: &Request, set: &PolicySet) {
-        match self.trace.as_deref_mut() {
-            Some(trace) => {
-                let mut fired = Fired::default();
-                fired.run(&self.authorizer, request, set, &self.entities);
-                trace.record(set, &fired, &self.action);
-                into.extend(&fired);
-            }
-            None => into.run(&self.authorizer, request, set, &self.entities),
-        }
     }
 
     fn reason(
@@ -779,6 +791,25 @@ impl<'a, 't> Evaluator<'a, 't> {
     }
 }
 
+/// Evaluate a slice into `into`, recording what was evaluated in the trace when there is one.
+fn run(
+    trace: &mut Option<&mut Trace>,
+    action: &EntityUid,
+    into: &mut Fired,
+    evaluator: &CedarEvaluator<'_>,
+    slice: &Slice,
+) {
+    match trace.as_deref_mut() {
+        Some(trace) => {
+            let mut fired = Fired::default();
+            fired.eval(evaluator, &slice.conditions);
+            trace.record(&slice.set, &fired, action);
+            into.extend(&fired);
+        }
+        None => into.eval(evaluator, &slice.conditions),
+    }
+}
+
 fn lookup(notes: &Notes, key: &str) -> Vec<String> {
     notes.get(key).cloned().unwrap_or_default()
 }
@@ -807,6 +838,17 @@ fn request_entities(
     project: &EntityUid,
     options: DecideOptions,
 ) -> Result<Entities, String> {
+    closed_entities(request_entity_list(bundle, req, facts, principal, project, options)?)
+}
+
+fn request_entity_list(
+    bundle: &Bundle,
+    req: &DecisionRequest,
+    facts: &Facts,
+    principal: &EntityUid,
+    project: &EntityUid,
+    options: DecideOptions,
+) -> Result<Vec<Entity>, String> {
     let st = &bundle.entities;
     // Only ancestors some policy tests membership in (see `scope::in_targets`).
     let concept_uids = |set: &BTreeSet<String>| -> Result<HashSet<EntityUid>, String> {
@@ -860,7 +902,24 @@ fn request_entities(
         }
     }
     list.extend(concepts.iter().filter_map(|c| st.concepts.get(c).cloned()));
-    Entities::from_entities(list, None).map_err(|e| e.to_string())
+    Ok(list)
+}
+
+/// The request's entities, whose ancestor sets are already transitively closed: a concept's
+/// parents are all its ancestors in the vocabularies (`Vocabulary::ancestors`, then the same
+/// filter for every concept), the researcher's and project's are closed sets of concepts plus
+/// an organisation that has no parents, a dataset's is its holder and a member has none. So
+/// Cedar's transitive closure (most of the cost of building the entities) is not computed
+/// again; `entities_are_closed` checks this against Cedar's own closure for every example.
+fn closed_entities(list: Vec<Entity>) -> Result<Entities, String> {
+    cedar_policy_core::entities::Entities::from_entities(
+        list.into_iter().map(|e| AsRef::<cedar_policy_core::ast::Entity>::as_ref(&e).clone()),
+        None::<&cedar_policy_core::entities::NoEntitiesSchema>,
+        cedar_policy_core::entities::TCComputation::AssumeAlreadyComputed,
+        cedar_policy_core::extensions::Extensions::all_available(),
+    )
+    .map(Entities::from)
+    .map_err(|e| e.to_string())
 }
 
 fn obligations(bundle: &Bundle, facts: &Facts, members: &[MemberDecision]) -> Vec<Obligation> {
@@ -958,6 +1017,7 @@ mod tests {
         let bundle = Bundle::load(&embedded::default_sources()).expect("bundle");
         let options = DecideOptions { all_members: true };
         let mut compared = 0;
+        let authorizer = Authorizer::new();
         let mut cases = corpus();
         // Each request again asking for every dataset of the federation, so that datasets
         // differing in tier, conditions and approvals meet in one request.
@@ -997,13 +1057,13 @@ mod tests {
                     let forbids =
                         PolicySet::from_policies(set.policies().filter(|p| p.effect() == Effect::Forbid).cloned())
                             .expect("forbids");
-                    whole.run(&evaluator.authorizer, &request, &permits, &evaluator.entities);
-                    whole.run(&evaluator.authorizer, &request, &forbids, &evaluator.entities);
+                    whole.run(&authorizer, &request, &permits, &evaluator.entities);
+                    whole.run(&authorizer, &request, &forbids, &evaluator.entities);
                     let holder = &bundle.federation.datasets.get(d).expect("dataset").holder;
                     if holder != site
                         && let Some(local) = bundle.policies.local_only.get(holder)
                     {
-                        whole.run(&evaluator.authorizer, &request, local, &evaluator.entities);
+                        whole.run(&authorizer, &request, local, &evaluator.entities);
                     }
                     let mut sliced = evaluator.fire(site, d, df).expect("fires");
                     whole.errors.sort();
@@ -1015,6 +1075,34 @@ mod tests {
             }
         }
         assert!(compared > 100, "compared {compared} (site, dataset) pairs");
+    }
+
+    /// The request's entities are built without Cedar's transitive closure: every ancestor
+    /// set is already closed, so each entity has exactly the ancestors Cedar would compute.
+    #[test]
+    fn entities_are_closed() {
+        let bundle = Bundle::load(&embedded::default_sources()).expect("bundle");
+        let mut checked = 0;
+        for (name, req) in corpus() {
+            let Ok(facts) = Facts::establish(&bundle, &req) else { continue };
+            for all_members in [false, true] {
+                let options = DecideOptions { all_members };
+                let principal = uid(types::RESEARCHER, &req.researcher.id).expect("uid");
+                let project = uid(types::PROJECT, &req.project.id).expect("uid");
+                let list = request_entity_list(&bundle, &req, &facts, &principal, &project, options).expect("list");
+                let computed = Entities::from_entities(list.clone(), None).expect("Cedar's closure");
+                let closed = closed_entities(list).expect("closed");
+                assert_eq!(computed.iter().count(), closed.iter().count(), "{name}");
+                for e in computed.iter() {
+                    let ancestors = |of: &Entities| -> BTreeSet<String> {
+                        of.ancestors(&e.uid()).expect("entity").map(ToString::to_string).collect()
+                    };
+                    assert_eq!(ancestors(&computed), ancestors(&closed), "{name}: {}", e.uid());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "checked {checked} entities");
     }
 
     /// Every field of the decision context has a scope in `scope::CONTEXT_FIELDS`.

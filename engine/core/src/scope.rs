@@ -167,12 +167,35 @@ pub struct Slice {
     pub set: PolicySet,
     /// What they read.
     pub reads: Reads,
+    /// Each policy's condition (its scope and body as one Cedar expression), built once here
+    /// rather than by Cedar on every evaluation.
+    pub conditions: Vec<Condition>,
+}
+
+/// A policy of a [`Slice`], ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The policy's id.
+    pub id: String,
+    /// Its scope and conditions as one expression (`cedar_policy_core`'s `Policy::condition`).
+    pub expr: cedar_policy_core::ast::Expr,
+    /// Its slots' values (none for a static policy).
+    pub env: cedar_policy_core::ast::SlotEnv,
+}
+
+impl Condition {
+    fn of(policy: &Policy) -> Condition {
+        let ast: &cedar_policy_core::ast::Policy = policy.as_ref();
+        Condition { id: policy.id().to_string(), expr: ast.condition(), env: ast.env().clone() }
+    }
 }
 
 impl Slice {
     fn add(&mut self, policy: &Policy, reads: &Reads, file: &str) -> Result<(), BundleError> {
         self.reads.merge(reads);
-        self.set.add(policy.clone()).map_err(|e| cedar_set_error(file, &e))
+        self.set.add(policy.clone()).map_err(|e| cedar_set_error(file, &e))?;
+        self.conditions.push(Condition::of(policy));
+        Ok(())
     }
 
     fn union(&self, other: &Slice, file: &str) -> Result<Slice, BundleError> {
@@ -180,6 +203,7 @@ impl Slice {
         out.reads.merge(&other.reads);
         for p in other.set.policies() {
             out.set.add(p.clone()).map_err(|e| cedar_set_error(file, &e))?;
+            out.conditions.push(Condition::of(p));
         }
         Ok(out)
     }
