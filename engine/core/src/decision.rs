@@ -514,38 +514,36 @@ impl<'a, 't> Evaluator<'a, 't> {
     }
 
     fn context(&self, site: &str, dataset: &str, df: &DatasetFacts, reads: &ContextReads) -> Result<Context, String> {
+        // Built as Cedar values: restricted expressions would only be evaluated into the same
+        // values on every call.
+        use cedar_policy_core::ast::{EntityUID, Value, ValueKind};
         let f = self.facts;
-        let strings = |items: &mut dyn Iterator<Item = &String>| {
-            RestrictedExpression::new_set(
-                items.map(|s| RestrictedExpression::new_string(s.clone())).collect::<Vec<_>>(),
-            )
-        };
-        let record = |pairs: Vec<(&str, RestrictedExpression)>| {
-            RestrictedExpression::new_record(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
-                .map_err(|e| e.to_string())
-        };
-        let mut pairs: Vec<(String, RestrictedExpression)> = Vec::new();
+        let strings =
+            |items: &mut dyn Iterator<Item = &String>| Value::set(items.map(|s| Value::from(s.as_str())), None);
+        let entity = |id: &EntityUid| Value::from(AsRef::<EntityUID>::as_ref(id).clone());
+        let record = |pairs: Vec<(&str, Value)>| Ok(Value::record(pairs, None));
+        let mut pairs: Vec<(&str, Value)> = Vec::new();
         // Only the fields the policies about to run read (see `scope`): the rest cannot change
         // their result, and building them is most of a call's cost.
-        let mut put = |name: &str, build: &dyn Fn() -> Result<RestrictedExpression, String>| -> Result<(), String> {
+        let mut put = |name: &'static str, build: &dyn Fn() -> Result<Value, String>| -> Result<(), String> {
             if reads.includes(name) {
-                pairs.push((name.to_owned(), build()?));
+                pairs.push((name, build()?));
             }
             Ok(())
         };
-        put("project", &|| Ok(RestrictedExpression::new_entity_uid(self.project.clone())))?;
-        put("site", &|| Ok(RestrictedExpression::new_entity_uid(uid(types::MEMBER, site)?)))?;
-        put("today", &|| Ok(RestrictedExpression::new_long(f.today.number())))?;
+        put("project", &|| Ok(entity(&self.project)))?;
+        put("site", &|| Ok(entity(&uid(types::MEMBER, site)?)))?;
+        put("today", &|| Ok(Value::from(f.today.number())))?;
         put("dac", &|| {
             record(vec![
-                ("until", RestrictedExpression::new_long(df.dac_until)),
+                ("until", Value::from(df.dac_until)),
                 ("variables", strings(&mut df.dac_variables.iter())),
-                ("linkage", RestrictedExpression::new_bool(df.dac_linkage)),
+                ("linkage", Value::from(df.dac_linkage)),
             ])
         })?;
         put("requestedVariables", &|| Ok(strings(&mut df.requested_variables.iter())))?;
-        put("linkage", &|| Ok(RestrictedExpression::new_bool(f.linkage)))?;
-        put("duo", &|| Ok(RestrictedExpression::new_string(duo_name(df).to_owned())))?;
+        put("linkage", &|| Ok(Value::from(f.linkage)))?;
+        put("duo", &|| Ok(Value::from(duo_name(df).to_owned())))?;
         put("unknownTerms", &|| {
             let ds_unknown = self.bundle.federation.datasets.get(dataset).map(|d| &d.unknown_terms);
             record(vec![
@@ -559,21 +557,24 @@ impl<'a, 't> Evaluator<'a, 't> {
             let within = |concept: &str| region.is_some_and(|r| self.bundle.vocab.is_a(concept, r));
             let site_country = self.bundle.federation.members.get(site).map(|m| m.country.as_str()).unwrap_or("");
             record(vec![
-                ("restricted", RestrictedExpression::new_bool(region.is_some())),
-                ("siteWithin", RestrictedExpression::new_bool(within(site_country))),
-                ("researcherWithin", RestrictedExpression::new_bool(within(&f.location))),
+                ("restricted", Value::from(region.is_some())),
+                ("siteWithin", Value::from(within(site_country))),
+                ("researcherWithin", Value::from(within(&f.location))),
             ])
         })?;
         put("output", &|| {
             record(vec![
-                ("kind", RestrictedExpression::new_entity_uid(uid(types::CONCEPT, &f.output.kind)?)),
-                ("sdc", RestrictedExpression::new_string(df.output_sdc.name().to_owned())),
-                ("checked", RestrictedExpression::new_bool(df.output_checked)),
-                ("exception", RestrictedExpression::new_bool(f.output.exception)),
-                ("checkers", RestrictedExpression::new_long(f.output.checkers)),
+                ("kind", entity(&uid(types::CONCEPT, &f.output.kind)?)),
+                ("sdc", Value::from(df.output_sdc.name().to_owned())),
+                ("checked", Value::from(df.output_checked)),
+                ("exception", Value::from(f.output.exception)),
+                ("checkers", Value::from(f.output.checkers)),
             ])
         })?;
-        Context::from_pairs(pairs).map_err(|e| e.to_string())
+        match Value::record(pairs, None).value {
+            ValueKind::Record(fields) => Ok(Context::from(cedar_policy_core::ast::Context::Value(fields))),
+            _ => Err("the context is not a record".to_owned()),
+        }
     }
 
     /// Evaluate one dataset at one site and fold the result into the Safes.
