@@ -126,5 +126,23 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// What the decision service and the browser run per request: the request's JSON text read and
+/// checked against its schema, decided, and the decision written as JSON.
+fn json(c: &mut Criterion) {
+    let bundle = Bundle::load(&fivesafes_core::embedded::default_sources()).unwrap();
+    let mut group = c.benchmark_group("json_in_json_out");
+    for (name, file, all_members) in [
+        ("example-1", "01-allow-cardio-de.json", false),
+        ("example-7-all-members", "01-allow-cardio-de.json", true),
+        ("example-2-deny", "02-deny-nl-ethics-always.json", false),
+    ] {
+        let path = format!("{}/../../examples/requests/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let options = fivesafes_core::DecideOptions { all_members };
+        group.bench_function(name, |b| b.iter(|| fivesafes_core::decide_json(&bundle, &text, options).to_json()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, json);
 criterion_main!(benches);
