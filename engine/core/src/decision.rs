@@ -473,7 +473,7 @@ impl<'a, 't> Evaluator<'a, 't> {
         let principal = uid(types::RESEARCHER, &req.researcher.id)?;
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
-        let entities = request_entities(bundle, req, facts, &principal, &project, options)?;
+        let entities = closed_entities(request_entity_list(bundle, req, facts, &principal, &project, options)?)?;
         Ok(Evaluator {
             bundle,
             facts,
@@ -829,17 +829,6 @@ fn duo_name(df: &DatasetFacts) -> &'static str {
         crate::duo::MatchResult::Deny => "DENY",
         crate::duo::MatchResult::Abstain => "ABSTAIN",
     }
-}
-
-fn request_entities(
-    bundle: &Bundle,
-    req: &DecisionRequest,
-    facts: &Facts,
-    principal: &EntityUid,
-    project: &EntityUid,
-    options: DecideOptions,
-) -> Result<Entities, String> {
-    closed_entities(request_entity_list(bundle, req, facts, principal, project, options)?)
 }
 
 fn request_entity_list(
