@@ -424,8 +424,8 @@ impl Fired {
     /// whose evaluation failed (as Cedar's authorizer reports them; `slices_fire_what_whole_sets_fire`
     /// compares the two).
     fn eval(&mut self, evaluator: &CedarEvaluator<'_>, conditions: &[Condition]) {
+        use cedar_policy_core::ast::{Literal, ValueKind};
         for c in conditions {
-            use cedar_policy_core::ast::{Literal, ValueKind};
             match evaluator.interpret(&c.expr, &c.env) {
                 Ok(v) => match v.value_kind() {
                     ValueKind::Lit(Literal::Bool(true)) => {
@@ -521,7 +521,7 @@ impl<'a, 't> Evaluator<'a, 't> {
         let strings =
             |items: &mut dyn Iterator<Item = &String>| Value::set(items.map(|s| Value::from(s.as_str())), None);
         let entity = |id: &EntityUid| Value::from(AsRef::<EntityUID>::as_ref(id).clone());
-        let record = |pairs: Vec<(&str, Value)>| Ok(Value::record(pairs, None));
+        let record = |pairs: Vec<(&str, Value)>| Value::record(pairs, None);
         let mut pairs: Vec<(&str, Value)> = Vec::new();
         // Only the fields the policies about to run read (see `scope`): the rest cannot change
         // their result, and building them is most of a call's cost.
@@ -535,41 +535,41 @@ impl<'a, 't> Evaluator<'a, 't> {
         put("site", &|| Ok(entity(&uid(types::MEMBER, site)?)))?;
         put("today", &|| Ok(Value::from(f.today.number())))?;
         put("dac", &|| {
-            record(vec![
+            Ok(record(vec![
                 ("until", Value::from(df.dac_until)),
                 ("variables", strings(&mut df.dac_variables.iter())),
                 ("linkage", Value::from(df.dac_linkage)),
-            ])
+            ]))
         })?;
         put("requestedVariables", &|| Ok(strings(&mut df.requested_variables.iter())))?;
         put("linkage", &|| Ok(Value::from(f.linkage)))?;
         put("duo", &|| Ok(Value::from(duo_name(df).to_owned())))?;
         put("unknownTerms", &|| {
             let ds_unknown = self.bundle.federation.datasets.get(dataset).map(|d| &d.unknown_terms);
-            record(vec![
+            Ok(record(vec![
                 ("people", strings(&mut f.unknown_people.iter())),
                 ("projects", strings(&mut f.unknown_projects.iter().chain(ds_unknown.into_iter().flatten()))),
                 ("outputs", strings(&mut f.unknown_outputs.iter())),
-            ])
+            ]))
         })?;
         put("region", &|| {
             let region = self.region_of(dataset);
             let within = |concept: &str| region.is_some_and(|r| self.bundle.vocab.is_a(concept, r));
             let site_country = self.bundle.federation.members.get(site).map(|m| m.country.as_str()).unwrap_or("");
-            record(vec![
+            Ok(record(vec![
                 ("restricted", Value::from(region.is_some())),
                 ("siteWithin", Value::from(within(site_country))),
                 ("researcherWithin", Value::from(within(&f.location))),
-            ])
+            ]))
         })?;
         put("output", &|| {
-            record(vec![
+            Ok(record(vec![
                 ("kind", entity(&uid(types::CONCEPT, &f.output.kind)?)),
                 ("sdc", Value::from(df.output_sdc.name().to_owned())),
                 ("checked", Value::from(df.output_checked)),
                 ("exception", Value::from(f.output.exception)),
                 ("checkers", Value::from(f.output.checkers)),
-            ])
+            ]))
         })?;
         match Value::record(pairs, None).value {
             ValueKind::Record(fields) => Ok(Context::from(cedar_policy_core::ast::Context::Value(fields))),

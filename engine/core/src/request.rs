@@ -326,20 +326,19 @@ impl DecisionRequest {
         };
         // A valid request (the usual case) is checked without collecting errors, which is
         // cheaper; errors are collected only for an invalid one.
-        if validator.is_valid(&value) {
-            return serde_json::from_value(value).map_err(|e| RequestError::Schema { errors: vec![e.to_string()] });
-        }
-        let mut errors: Vec<String> = validator
-            .iter_errors(&value)
-            .map(|e| {
-                let path = e.instance_path().to_string();
-                format!("`{}`: {e}", if path.is_empty() { "/".to_owned() } else { path })
-            })
-            .collect();
-        if !errors.is_empty() {
-            errors.sort();
-            errors.dedup();
-            return Err(RequestError::Schema { errors });
+        if !validator.is_valid(&value) {
+            let mut errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| {
+                    let path = e.instance_path().to_string();
+                    format!("`{}`: {e}", if path.is_empty() { "/".to_owned() } else { path })
+                })
+                .collect();
+            if !errors.is_empty() {
+                errors.sort();
+                errors.dedup();
+                return Err(RequestError::Schema { errors });
+            }
         }
         serde_json::from_value(value).map_err(|e| RequestError::Schema { errors: vec![e.to_string()] })
     }

@@ -226,8 +226,8 @@ pub struct MemberSlices {
 /// The bundle's policies grouped by [`Scope`]. A forbid's result is shared across the unit its
 /// scope names (the request, a dataset), so it is evaluated once per unit; a test checks this
 /// fires exactly what evaluating a member's whole set for every (site, dataset) fires. Permits
-/// are evaluated apart from forbids, because Cedar names the permits that held only when nothing
-/// forbids, and a decision needs both.
+/// are kept apart from forbids: they are the baseline's alone and the same at every member,
+/// while a member's forbids include its local rules.
 #[derive(Debug, Clone, Default)]
 pub struct Slices {
     /// Baseline permits by scope.
