@@ -6,15 +6,13 @@
 use crate::error::CertifyError;
 use crate::satre::{Score, SelfAssessment};
 use fivesafes_core::rdf::{load_into, ns};
-use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{
     BlankNode, Graph, Literal, NamedNode, NamedOrBlankNode, NamedOrBlankNodeRef, TermRef, Triple, TripleRef,
     vocab::{rdf, xsd},
 };
+use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+use oxrdf::{Dataset, GraphNameRef};
 use sha2::{Digest, Sha256};
-use sophia_api::MownStr;
-use sophia_api::term::{BnodeId, IriRef, LanguageTag, SimpleTerm};
-use std::collections::HashSet;
 
 /// A TRE's self-description, ready to be assessed.
 #[derive(Debug, Clone)]
@@ -68,12 +66,12 @@ pub fn read_description(file: &str, bytes: &[u8], satre: Option<&SelfAssessment>
             TermRef::Literal(l) => Some(l.value().to_owned()),
             _ => None,
         });
-    let canonical =
-        canonical_nquads(&graph).map_err(|message| CertifyError::Canonical { file: file.to_owned(), message })?;
+    crate::poisoning::check(&graph).map_err(|message| CertifyError::Canonical { file: file.to_owned(), message })?;
+    let dataset = canonical_dataset(&graph);
+    let canonical = nquads(&dataset);
     let mut relabelled = Graph::new();
-    for quad in RdfParser::from_format(RdfFormat::NQuads).for_slice(canonical.as_bytes()) {
-        let quad = quad.map_err(|e| CertifyError::Canonical { file: file.to_owned(), message: e.to_string() })?;
-        relabelled.insert(TripleRef::new(quad.subject.as_ref(), quad.predicate.as_ref(), quad.object.as_ref()));
+    for quad in dataset.iter() {
+        relabelled.insert(TripleRef::from(quad));
     }
     let hash = format!("sha256:{}", hex::encode(Sha256::digest(canonical.as_bytes())));
     Ok(Description { file: file.to_owned(), tre, id, graph: relabelled, canonical, hash })
@@ -107,31 +105,28 @@ fn add_satre(graph: &mut Graph, tre: NamedOrBlankNodeRef<'_>, sheet: &SelfAssess
     }
 }
 
-type SophiaQuad = ([SimpleTerm<'static>; 3], Option<SimpleTerm<'static>>);
-
-fn term(t: TermRef<'_>) -> Result<SimpleTerm<'static>, String> {
-    let own = |s: &str| MownStr::from(s.to_owned());
-    Ok(match t {
-        TermRef::NamedNode(n) => SimpleTerm::Iri(IriRef::new_unchecked(own(n.as_str()))),
-        TermRef::BlankNode(b) => SimpleTerm::BlankNode(BnodeId::new_unchecked(own(b.as_str()))),
-        TermRef::Literal(l) => match l.language() {
-            Some(lang) => SimpleTerm::LiteralLanguage(own(l.value()), LanguageTag::new_unchecked(own(lang)), None),
-            None => SimpleTerm::LiteralDatatype(own(l.value()), IriRef::new_unchecked(own(l.datatype().as_str()))),
-        },
-        #[allow(unreachable_patterns)]
-        _ => return Err("triple terms are not supported".into()),
-    })
+/// The graph with canonical blank node labels (RDFC-1.0 with SHA-256), as a dataset.
+fn canonical_dataset(graph: &Graph) -> Dataset {
+    let mut dataset = Dataset::new();
+    for t in graph.iter() {
+        dataset.insert(t.in_graph(GraphNameRef::DefaultGraph));
+    }
+    dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 { hash_algorithm: CanonicalizationHashAlgorithm::Sha256 });
+    dataset
 }
 
-/// The canonical N-Quads of a graph (RDFC-1.0 with SHA-256).
+/// A dataset's quads in canonical N-Quads form, sorted in code point order.
+fn nquads(dataset: &Dataset) -> String {
+    let mut lines: Vec<String> = dataset.iter().map(|q| format!("{q} .\n")).collect();
+    lines.sort_unstable();
+    lines.concat()
+}
+
+/// The canonical N-Quads of a graph (RDFC-1.0 with SHA-256), or why the graph is refused
+/// (dataset poisoning, [`crate::poisoning`]).
 pub fn canonical_nquads(graph: &Graph) -> Result<String, String> {
-    let mut dataset: HashSet<SophiaQuad> = HashSet::with_capacity(graph.len());
-    for t in graph.iter() {
-        dataset.insert(([term(t.subject.into())?, term(t.predicate.into())?, term(t.object)?], None));
-    }
-    let mut out = Vec::new();
-    sophia_c14n::rdfc10::normalize(&dataset, &mut out).map_err(|e| e.to_string())?;
-    String::from_utf8(out).map_err(|e| e.to_string())
+    crate::poisoning::check(graph)?;
+    Ok(nquads(&canonical_dataset(graph)))
 }
 
 #[cfg(test)]
@@ -162,6 +157,21 @@ mod tests {
         let c = read_description("c.ttl", A.replace("ProjectRegister", "DisclosureControlRecord").as_bytes(), None)?;
         assert_ne!(a.hash, c.hash);
         Ok(())
+    }
+
+    #[test]
+    fn a_poisoned_description_is_refused_before_canonicalisation() {
+        let mut ttl = String::from("@prefix fs: <https://w3id.org/fivesafes#> . <https://e.org/t> a fs:MemberTRE .\n");
+        for i in 0..8 {
+            ttl.push_str(&format!("<https://e.org/t> fs:hasMeasure _:n{i} .\n"));
+            for j in (0..8).filter(|j| *j != i) {
+                ttl.push_str(&format!("_:n{i} fs:relatedTo _:n{j} .\n"));
+            }
+        }
+        let e = read_description("poison.ttl", ttl.as_bytes(), None);
+        let Err(CertifyError::Canonical { file, message }) = e else { panic!("{e:?}") };
+        assert_eq!(file, "poison.ttl");
+        assert!(message.starts_with("8 blank nodes"), "{message}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod earl;
 mod error;
 mod evidence;
 pub mod html;
+pub mod poisoning;
 pub mod report;
 pub mod satre;
 pub mod traceability;
