@@ -33,9 +33,10 @@ fi
 
 step "clippy (wasm): the pure core, the decision log's core and the browser bindings for wasm32-unknown-unknown"
 cargo clippy -p fivesafes-core -p fivesafes-wasm --lib --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p fivesafes-wasm --features certify --lib --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p fivesafes-audit --no-default-features --lib --target wasm32-unknown-unknown --locked -- -D warnings
 
-step "WebAssembly packages: the gateway component (wasm32-wasip2) and the browser package"
+step "WebAssembly packages: the gateway component (wasm32-wasip2), the browser package and the browser package with certification"
 bash wasm/build.sh all
 
 step "tests"

@@ -10,16 +10,53 @@
 //! const decision = JSON.parse(engine.decide(requestText, false));
 //! ```
 
+#[cfg(feature = "certify")]
+use fivesafes_certify::{Assessor, EarlFormat};
 use fivesafes_core::duo::MatchOptions;
 use fivesafes_core::{
     Bundle, BundleError, DecideOptions, DecisionRequest, NamedText, SourceFile, decide_json, embedded,
 };
+#[cfg(feature = "certify")]
+use std::cell::OnceCell;
 use wasm_bindgen::prelude::*;
 
 /// A loaded bundle, ready to decide.
 #[wasm_bindgen]
 pub struct Engine {
     bundle: Bundle,
+    /// The bundle's source files, when it was loaded from them: certification reads the
+    /// blueprint, the federation and the vocabularies' class hierarchy as RDF.
+    #[cfg(feature = "certify")]
+    sources: Option<Vec<SourceFile>>,
+    /// Built from `sources` by the first assessment, then kept.
+    #[cfg(feature = "certify")]
+    assessor: OnceCell<Assessor>,
+}
+
+impl Engine {
+    #[cfg(feature = "certify")]
+    fn new(bundle: Bundle, sources: Option<Vec<SourceFile>>) -> Engine {
+        Engine { bundle, sources, assessor: OnceCell::new() }
+    }
+
+    #[cfg(not(feature = "certify"))]
+    fn new(bundle: Bundle, _sources: Option<Vec<SourceFile>>) -> Engine {
+        Engine { bundle }
+    }
+
+    #[cfg(feature = "certify")]
+    fn assessor(&self) -> Result<&Assessor, JsError> {
+        if let Some(a) = self.assessor.get() {
+            return Ok(a);
+        }
+        let Some(sources) = &self.sources else {
+            return Err(JsError::new(
+                "assessments need the bundle's source files: load it with Engine.embedded() or Engine.fromSources(), not from a compiled bundle",
+            ));
+        };
+        let built = Assessor::new(sources).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(self.assessor.get_or_init(|| built))
+    }
 }
 
 fn bundle_error(e: &BundleError) -> JsError {
@@ -42,7 +79,8 @@ fn parse_sources(sources: &str) -> Result<Vec<SourceFile>, JsError> {
 impl Engine {
     /// The embedded default: the baseline blueprint and the example federation.
     pub fn embedded() -> Result<Engine, JsError> {
-        Bundle::load(&embedded::default_sources()).map(|bundle| Engine { bundle }).map_err(|e| bundle_error(&e))
+        let sources = embedded::default_sources();
+        Bundle::load(&sources).map(|bundle| Engine::new(bundle, Some(sources))).map_err(|e| bundle_error(&e))
     }
 
     /// A bundle from its source files: a JSON array of `{"role", "name", "text"}` (roles:
@@ -50,13 +88,13 @@ impl Engine {
     #[wasm_bindgen(js_name = fromSources)]
     pub fn from_sources(sources: &str) -> Result<Engine, JsError> {
         let files = parse_sources(sources)?;
-        Bundle::load(&files).map(|bundle| Engine { bundle }).map_err(|e| bundle_error(&e))
+        Bundle::load(&files).map(|bundle| Engine::new(bundle, Some(files))).map_err(|e| bundle_error(&e))
     }
 
     /// A compiled bundle (JSON, as in a gateway artifact's `bundle.json`): no RDF is parsed.
     #[wasm_bindgen(js_name = fromCompiled)]
     pub fn from_compiled(compiled: &str) -> Result<Engine, JsError> {
-        Bundle::from_compiled_json(compiled).map(|bundle| Engine { bundle }).map_err(|e| bundle_error(&e))
+        Bundle::from_compiled_json(compiled).map(|bundle| Engine::new(bundle, None)).map_err(|e| bundle_error(&e))
     }
 
     /// Decide a request (JSON text). Always a decision (JSON text, byte for byte what the
@@ -131,6 +169,58 @@ impl Engine {
         serde_json::to_string_pretty(&report).map_err(|e| JsError::new(&e.to_string()))
     }
 
+    /// Assess a TRE against the bundle's blueprint, as `fivesafes assess` does (in the
+    /// `wasm/pkg-certify` package, built with the `certify` feature). `files` is a JSON
+    /// array of `{"name", "text"}`: the TRE's self-description (its extension gives the syntax:
+    /// `.ttl`, `.nt`, `.rdf`, `.jsonld`) and, optionally, its SATRE self-assessment sheet (a
+    /// `.csv`); `date` is the day to assess for (`YYYY-MM-DD`; the engine never reads the
+    /// clock); `format` is `json` (`schemas/assessment.schema.json`), `earl` (EARL in Turtle),
+    /// `earl-jsonld` or `html` (a self-contained report). The result is byte for byte what the
+    /// CLI writes. Input that cannot be read throws, naming the file and line. Needs a bundle
+    /// loaded from its sources (`embedded` or `fromSources`).
+    #[cfg(feature = "certify")]
+    pub fn assess(&self, files: &str, date: &str, format: &str) -> Result<String, JsError> {
+        let error = |e: &dyn std::fmt::Display| JsError::new(&e.to_string());
+        let files: Vec<NamedText> = serde_json::from_str(files).map_err(|e| {
+            JsError::new(&format!(
+                "the assessment's files are not a JSON array of {{name, text}}: {e} (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let (sheets, descriptions): (Vec<&NamedText>, Vec<&NamedText>) =
+            files.iter().partition(|f| f.name.to_ascii_lowercase().ends_with(".csv"));
+        let (description, sheet) = match (descriptions.as_slice(), sheets.as_slice()) {
+            ([d], [] | [_]) => (*d, sheets.first().copied()),
+            ([], _) => return Err(JsError::new("no self-description among the files (a .ttl, .nt, .rdf or .jsonld)")),
+            (_, [] | [_]) => {
+                let names: Vec<&str> = descriptions.iter().map(|d| d.name.as_str()).collect();
+                return Err(JsError::new(&format!(
+                    "more than one self-description ({}); assess one at a time",
+                    names.join(", ")
+                )));
+            }
+            _ => return Err(JsError::new("more than one SATRE sheet (.csv); give one per description")),
+        };
+        let day = fivesafes_core::day::Day::parse(date).map_err(|e| JsError::new(&format!("date `{date}`: {e}")))?;
+        let assessor = self.assessor()?;
+        let sheet = sheet
+            .map(|f| fivesafes_certify::satre::read_sheet(&f.name, f.text.as_bytes()))
+            .transpose()
+            .map_err(|e| error(&e))?;
+        let described =
+            fivesafes_certify::read_description(&description.name, description.text.as_bytes(), sheet.as_ref())
+                .map_err(|e| error(&e))?;
+        let assessment = assessor.assess(&described, sheet.as_ref(), day).map_err(|e| error(&e))?;
+        match format {
+            "json" => serde_json::to_string_pretty(&assessment).map(|t| t + "\n").map_err(|e| error(&e)),
+            "earl" => fivesafes_certify::write_earl(&assessment, EarlFormat::Turtle).map_err(|e| error(&e)),
+            "earl-jsonld" => fivesafes_certify::write_earl(&assessment, EarlFormat::JsonLd).map_err(|e| error(&e)),
+            "html" => Ok(fivesafes_certify::html::report(&assessment)),
+            other => Err(JsError::new(&format!("format `{other}`: expected json, earl, earl-jsonld or html"))),
+        }
+    }
+
     /// The bundle compiled (JSON), for loading later with `fromCompiled`.
     pub fn compiled(&self) -> Result<String, JsError> {
         self.bundle.to_compiled_json().map_err(|e| bundle_error(&e))
@@ -178,6 +268,15 @@ pub fn validate_report(sources: &str) -> String {
 #[wasm_bindgen]
 pub fn validate(sources: &str) -> String {
     validate_sources(sources)
+}
+
+/// The clock of the SPARQL engine certification runs its checks with (oxsdatatypes'
+/// `custom-now`): JavaScript's `Date.now()`, in whole seconds since the Unix epoch.
+#[cfg(all(feature = "certify", target_arch = "wasm32", target_os = "unknown"))]
+#[unsafe(no_mangle)]
+fn custom_ox_now() -> oxsdatatypes::Duration {
+    let seconds = (js_sys::Date::now() / 1000.0) as i64;
+    oxsdatatypes::DayTimeDuration::new(seconds).into()
 }
 
 /// The engine's version.
