@@ -65,6 +65,17 @@ fn bundle_error(e: &BundleError) -> JsError {
     JsError::new(&format!("{e}\n{}", serde_json::to_string(&e.located()).unwrap_or_default()))
 }
 
+/// Files given as a JSON array of `{"name", "text"}`; `what` names them in the error.
+fn named_texts(files: &str, what: &str) -> Result<Vec<NamedText>, JsError> {
+    serde_json::from_str(files).map_err(|e| {
+        JsError::new(&format!(
+            "{what} are not a JSON array of {{name, text}}: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
 fn parse_sources(sources: &str) -> Result<Vec<SourceFile>, JsError> {
     serde_json::from_str(sources).map_err(|e| {
         JsError::new(&format!(
@@ -157,13 +168,7 @@ impl Engine {
     /// Coverage is measured with `coverage` or a `threshold` (percent). A file that cannot be
     /// read as a suite throws, naming the file and line.
     pub fn test(&self, files: &str, coverage: bool, threshold: Option<f64>) -> Result<String, JsError> {
-        let files: Vec<NamedText> = serde_json::from_str(files).map_err(|e| {
-            JsError::new(&format!(
-                "the test files are not a JSON array of {{name, text}}: {e} (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        let files = named_texts(files, "the test files")?;
         let report = fivesafes_core::suite::run_files(&self.bundle, &files, coverage, threshold)
             .map_err(|e| JsError::new(&e.to_string()))?;
         serde_json::to_string_pretty(&report).map_err(|e| JsError::new(&e.to_string()))
@@ -181,13 +186,19 @@ impl Engine {
     #[cfg(feature = "certify")]
     pub fn assess(&self, files: &str, date: &str, format: &str) -> Result<String, JsError> {
         let error = |e: &dyn std::fmt::Display| JsError::new(&e.to_string());
-        let files: Vec<NamedText> = serde_json::from_str(files).map_err(|e| {
-            JsError::new(&format!(
-                "the assessment's files are not a JSON array of {{name, text}}: {e} (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        enum Report {
+            Json,
+            Earl(EarlFormat),
+            Html,
+        }
+        let report = match format {
+            "json" => Report::Json,
+            "earl" => Report::Earl(EarlFormat::Turtle),
+            "earl-jsonld" => Report::Earl(EarlFormat::JsonLd),
+            "html" => Report::Html,
+            other => return Err(JsError::new(&format!("format `{other}`: expected json, earl, earl-jsonld or html"))),
+        };
+        let files = named_texts(files, "the assessment's files")?;
         let (sheets, descriptions): (Vec<&NamedText>, Vec<&NamedText>) =
             files.iter().partition(|f| f.name.to_ascii_lowercase().ends_with(".csv"));
         let (description, sheet) = match (descriptions.as_slice(), sheets.as_slice()) {
@@ -212,12 +223,10 @@ impl Engine {
             fivesafes_certify::read_description(&description.name, description.text.as_bytes(), sheet.as_ref())
                 .map_err(|e| error(&e))?;
         let assessment = assessor.assess(&described, sheet.as_ref(), day).map_err(|e| error(&e))?;
-        match format {
-            "json" => serde_json::to_string_pretty(&assessment).map(|t| t + "\n").map_err(|e| error(&e)),
-            "earl" => fivesafes_certify::write_earl(&assessment, EarlFormat::Turtle).map_err(|e| error(&e)),
-            "earl-jsonld" => fivesafes_certify::write_earl(&assessment, EarlFormat::JsonLd).map_err(|e| error(&e)),
-            "html" => Ok(fivesafes_certify::html::report(&assessment)),
-            other => Err(JsError::new(&format!("format `{other}`: expected json, earl, earl-jsonld or html"))),
+        match report {
+            Report::Json => serde_json::to_string_pretty(&assessment).map(|t| t + "\n").map_err(|e| error(&e)),
+            Report::Earl(syntax) => fivesafes_certify::write_earl(&assessment, syntax).map_err(|e| error(&e)),
+            Report::Html => Ok(fivesafes_certify::html::report(&assessment)),
         }
     }
 
