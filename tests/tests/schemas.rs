@@ -44,6 +44,54 @@ fn explanation_schema_is_published() {
 }
 
 #[test]
+fn test_report_schema_is_published() {
+    check("test-report.schema.json", fivesafes_core::suite::report_schema());
+}
+
+/// The report of the repository's own suites, with coverage and a threshold, is what its
+/// schema describes (so the schema is not only generated but true of real output).
+#[test]
+fn a_test_report_follows_its_schema() {
+    let bundle = fivesafes_core::Bundle::load(&fivesafes_core::embedded::default_sources()).unwrap();
+    let dir = root().join("tests").join("suites");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let files: Vec<fivesafes_core::NamedText> = names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .map(|p| fivesafes_core::NamedText {
+            name: p.file_name().unwrap().to_string_lossy().into_owned(),
+            text: std::fs::read_to_string(p).unwrap(),
+        })
+        .collect();
+    let report = fivesafes_core::suite::run_files(&bundle, &files, true, Some(50.0)).unwrap();
+    assert!(report.passed > 100 && report.coverage.is_some(), "{} passed", report.passed);
+    let value = serde_json::to_value(&report).unwrap();
+    let validator = jsonschema::validator_for(&fivesafes_core::suite::report_schema()).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // And a report with a failing case (the decision included) too.
+    let failing = fivesafes_core::NamedText {
+        name: "failing.yaml".into(),
+        text: files.iter().find(|f| f.name == "data.yaml").unwrap().text.replacen(
+            "decision: allow",
+            "decision: deny",
+            1,
+        ),
+    };
+    let report = fivesafes_core::suite::run_files(&bundle, &[failing], false, None).unwrap();
+    assert!(report.failed > 0);
+    let value = serde_json::to_value(&report).unwrap();
+    assert!(
+        validator.is_valid(&value),
+        "{:?}",
+        validator.iter_errors(&value).map(|e| e.to_string()).collect::<Vec<_>>()
+    );
+    let back: fivesafes_core::suite::Report = serde_json::from_value(value).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
 fn assessment_schema_is_published() {
     check("assessment.schema.json", fivesafes_certify::assessment_schema());
 }

@@ -1,8 +1,8 @@
 // TypeScript types for the JSON contract, generated from the published JSON Schemas
 // (schemas/*.schema.json), so the types and the engine's own checks never drift apart.
-// Writes PKG/types/{request,decision,assessment}.d.ts and PKG/types/index.d.ts (request and
-// decision; the assessment's types share names with the decision's, such as Outcome, so they
-// are imported from PKG/types/assessment).
+// Writes PKG/types/{request,decision,assessment,test-report}.d.ts and PKG/types/index.d.ts
+// (request and decision; the assessment's and the test report's types share names with the
+// decision's, such as Outcome, so they are imported from their own files).
 import { compileFromFile } from "json-schema-to-typescript";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +18,7 @@ for (const [name, file] of [
   ["request", "request.schema.json"],
   ["decision", "decision.schema.json"],
   ["assessment", "assessment.schema.json"],
+  ["test-report", "test-report.schema.json"],
 ]) {
   const ts = await compileFromFile(join(schemas, file), { bannerComment: banner, additionalProperties: false });
   writeFileSync(join(out, `${name}.d.ts`), ts);

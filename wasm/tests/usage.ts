@@ -2,6 +2,7 @@
 // returns, and a program written against them compiles.
 import init, { Engine, validate } from "../pkg/fivesafes_wasm.js";
 import type { Decision, DecisionRequest, MemberDecision } from "../pkg/types/index";
+import type { TestReport } from "../pkg/types/test-report";
 
 export async function runsAt(request: DecisionRequest): Promise<string[]> {
   await init();
@@ -14,4 +15,9 @@ export async function runsAt(request: DecisionRequest): Promise<string[]> {
 export function isValid(sources: string): boolean {
   const result: { valid: boolean } = JSON.parse(validate(sources));
   return result.valid;
+}
+
+export function failedCases(engine: Engine, suiteName: string, suiteText: string): string[] {
+  const report: TestReport = JSON.parse(engine.test(JSON.stringify([{ name: suiteName, text: suiteText }]), false, undefined));
+  return report.suites.flatMap((s) => s.cases.filter((c) => !c.passed).map((c) => `${s.file}: ${c.name}`));
 }

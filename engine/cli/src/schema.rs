@@ -13,6 +13,8 @@ pub enum Which {
     Validation,
     /// The explanation of `fivesafes explain --format json`.
     Explanation,
+    /// The report of `fivesafes test --format json`.
+    TestReport,
     /// The assessment of `fivesafes assess --format json`.
     Assessment,
     /// A line of the decision log.
@@ -38,6 +40,7 @@ pub fn run(args: &Args) -> Exit {
         Which::Decision => fivesafes_core::decision_schema(),
         Which::Validation => fivesafes_core::validation_schema(),
         Which::Explanation => fivesafes_core::explain::explanation_schema(),
+        Which::TestReport => fivesafes_core::suite::report_schema(),
         Which::Assessment => fivesafes_certify::assessment_schema(),
         Which::LogEntry => fivesafes_audit::log_entry_schema(),
         Which::AuditVerification => fivesafes_audit::verification_schema(),

@@ -231,9 +231,11 @@ fn location(line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
-/// Everything a test run found: what `fivesafes test --format json` writes, on every surface.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Everything a test run found: what `fivesafes test --format json` writes, on every surface
+/// (`schemas/test-report.schema.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "TestReport")]
 pub struct Report {
     /// Cases that passed.
     pub passed: usize,
@@ -252,6 +254,11 @@ pub struct Report {
     pub threshold: Option<f64>,
     /// Whether every coverage measured meets the threshold (true when none was set).
     pub coverage_met: bool,
+}
+
+/// The JSON Schema of [`Report`] (published as `schemas/test-report.schema.json`).
+pub fn report_schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
 }
 
 impl Report {
