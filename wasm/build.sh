@@ -41,7 +41,11 @@ browser_package() {
   "$bindgen" --target web --out-dir "wasm/$out" --remove-name-section --remove-producers-section \
     "target/wasm32-unknown-unknown/$profile/fivesafes_wasm.wasm"
   step "npm packages and TypeScript types ($out)"
-  (cd wasm && npm ci --no-audit --no-fund --loglevel=error)
+  # npm packages once per run of this script, however many packages it builds.
+  if [ -z "${npm_installed:-}" ]; then
+    (cd wasm && npm ci --no-audit --no-fund --loglevel=error)
+    npm_installed=1
+  fi
   (cd wasm && node scripts/types.mjs "$out")
   raw=$(wc -c < "wasm/$out/fivesafes_wasm_bg.wasm")
   gz=$(tar -C wasm -cf - "$out" | gzip -9 | wc -c)

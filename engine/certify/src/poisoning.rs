@@ -77,7 +77,7 @@ struct Hardest {
     orderings: f64,
     /// How many blank nodes the group has.
     nodes: usize,
-    /// One of them (the least label, as written in the input).
+    /// One of them: the least label (as written in the input, or the parser's own for `[ ]`).
     example: String,
 }
 
