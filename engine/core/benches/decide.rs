@@ -16,6 +16,10 @@ use fivesafes_core::decision::cedar_calls;
 use fivesafes_core::{Bundle, DecideOptions, DecisionRequest, SourceFile, SourceRole, decide, embedded};
 use std::fmt::Write;
 
+/// The allocator the `fivesafes` binary (CLI and service) runs with, for the engine and bare Cedar alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A federation of `n` members in EU countries, each holding one GRU dataset, each with one local rule.
 fn generated(n: usize) -> Vec<SourceFile> {
     let countries = ["DE", "FR", "NL", "FI", "ES", "IT", "SE", "PL"];

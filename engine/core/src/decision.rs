@@ -3,6 +3,7 @@
 
 use crate::blueprint::{Dimension, Safe};
 use crate::bundle::{Bundle, types, uid};
+use crate::condition::Env;
 use crate::error::RequestError;
 use crate::evidence::{DatasetFacts, Facts, Notes};
 use crate::policy::Outcome;
@@ -11,6 +12,7 @@ use crate::scope::{Condition, ContextReads, Scope, Slice};
 #[cfg(test)]
 use cedar_policy::Authorizer;
 use cedar_policy::{Context, Effect, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
+use cedar_policy_core::ast::Value as CedarValue;
 use cedar_policy_core::evaluator::Evaluator as CedarEvaluator;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -404,6 +406,9 @@ struct Evaluator<'a, 't> {
     principal: EntityUid,
     action: EntityUid,
     project: EntityUid,
+    /// `principal` and `action` as Cedar values, for compiled conditions.
+    principal_value: CedarValue,
+    action_value: CedarValue,
     /// What the request slice gave; it is the same at every site and for every dataset.
     request_memo: Option<Fired>,
     /// What the dataset slice gave, per dataset; it is the same at every site.
@@ -423,20 +428,14 @@ impl Fired {
     /// Evaluate a slice's policies for one request: those whose condition holds, and those
     /// whose evaluation failed (as Cedar's authorizer reports them; `slices_fire_what_whole_sets_fire`
     /// compares the two).
-    fn eval(&mut self, evaluator: &CedarEvaluator<'_>, conditions: &[Condition]) {
-        use cedar_policy_core::ast::{Literal, ValueKind};
+    fn eval(&mut self, judge: &Judge<'_>, conditions: &[Condition]) {
         for c in conditions {
-            match evaluator.interpret(&c.expr, &c.env) {
-                Ok(v) => match v.value_kind() {
-                    ValueKind::Lit(Literal::Bool(true)) => {
-                        self.ids.insert(c.id.clone());
-                    }
-                    ValueKind::Lit(Literal::Bool(false)) => {}
-                    // A condition is a conjunction, so this cannot happen; if it did, the
-                    // policy could not be judged, and its Safe is denied.
-                    _ => self.errors.push((c.id.clone(), format!("the condition is not a boolean: {v}"))),
-                },
-                Err(e) => self.errors.push((c.id.clone(), e.to_string())),
+            match judge.holds(c) {
+                Ok(true) => {
+                    self.ids.insert(c.id.clone());
+                }
+                Ok(false) => {}
+                Err(e) => self.errors.push((c.id.clone(), e)),
             }
         }
     }
@@ -474,11 +473,14 @@ impl<'a, 't> Evaluator<'a, 't> {
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
         let entities = closed_entities(request_entity_list(bundle, req, facts, &principal, &project, options)?)?;
+        let value = |id: &EntityUid| CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(id).clone());
         Ok(Evaluator {
             bundle,
             facts,
             options,
             entities,
+            principal_value: value(&principal),
+            action_value: value(&action),
             principal,
             action,
             project,
@@ -514,9 +516,20 @@ impl<'a, 't> Evaluator<'a, 't> {
     }
 
     fn context(&self, site: &str, dataset: &str, df: &DatasetFacts, reads: &ContextReads) -> Result<Context, String> {
+        to_context(&self.context_value(site, dataset, df, reads)?)
+    }
+
+    /// The context as a Cedar record value.
+    fn context_value(
+        &self,
+        site: &str,
+        dataset: &str,
+        df: &DatasetFacts,
+        reads: &ContextReads,
+    ) -> Result<CedarValue, String> {
         // Built as Cedar values: restricted expressions would only be evaluated into the same
         // values on every call.
-        use cedar_policy_core::ast::{EntityUID, Value, ValueKind};
+        use cedar_policy_core::ast::{EntityUID, Value};
         let f = self.facts;
         let strings =
             |items: &mut dyn Iterator<Item = &String>| Value::set(items.map(|s| Value::from(s.as_str())), None);
@@ -571,10 +584,7 @@ impl<'a, 't> Evaluator<'a, 't> {
                 ("checkers", Value::from(f.output.checkers)),
             ]))
         })?;
-        match Value::record(pairs, None).value {
-            ValueKind::Record(fields) => Ok(Context::from(cedar_policy_core::ast::Context::Value(fields))),
-            _ => Err("the context is not a record".to_owned()),
-        }
+        Ok(Value::record(pairs, None))
     }
 
     /// Evaluate one dataset at one site and fold the result into the Safes.
@@ -663,15 +673,25 @@ impl<'a, 't> Evaluator<'a, 't> {
         let mut reads = forbids.reads.clone();
         permits.iter().for_each(|(_, p)| reads.merge(&p.reads));
         local.iter().for_each(|l| reads.merge(&l.reads));
-        let context = self.context(site, dataset, df, &reads.context)?;
+        let context = self.context_value(site, dataset, df, &reads.context)?;
         let resource = uid(types::DATASET, dataset)?;
-        let request = Request::new(self.principal.clone(), self.action.clone(), resource, context, None)
-            .map_err(|e| e.to_string())?;
+        let resource_value = CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(&resource).clone());
 
-        // One evaluator for every slice of this call: Cedar's authorizer would build one per
-        // policy set, and wrap every result in a response.
-        let extensions = cedar_policy_core::extensions::Extensions::all_available();
-        let evaluator = CedarEvaluator::new(request.as_ref().clone(), self.entities.as_ref(), extensions);
+        // One judge for every slice of this call: Cedar's authorizer would build an evaluator
+        // per policy set, and wrap every result in a response.
+        let evaluator = Judge {
+            env: Env {
+                principal: &self.principal_value,
+                action: &self.action_value,
+                resource: &resource_value,
+                context: &context,
+                entities: self.entities.as_ref(),
+            },
+            principal: &self.principal,
+            action: &self.action,
+            resource: &resource,
+            cedar: std::cell::OnceCell::new(),
+        };
         let mut parts: BTreeMap<Scope, Fired> = BTreeMap::new();
         for (scope, p) in permits {
             run(&mut self.trace, &self.action, parts.entry(scope).or_default(), &evaluator, p);
@@ -793,13 +813,7 @@ impl<'a, 't> Evaluator<'a, 't> {
 }
 
 /// Evaluate a slice into `into`, recording what was evaluated in the trace when there is one.
-fn run(
-    trace: &mut Option<&mut Trace>,
-    action: &EntityUid,
-    into: &mut Fired,
-    evaluator: &CedarEvaluator<'_>,
-    slice: &Slice,
-) {
+fn run(trace: &mut Option<&mut Trace>, action: &EntityUid, into: &mut Fired, evaluator: &Judge<'_>, slice: &Slice) {
     match trace.as_deref_mut() {
         Some(trace) => {
             let mut fired = Fired::default();
@@ -912,6 +926,60 @@ fn closed_entities(list: Vec<Entity>) -> Result<Entities, String> {
     .map_err(|e| e.to_string())
 }
 
+/// A record value as a Cedar context.
+fn to_context(record: &CedarValue) -> Result<Context, String> {
+    match &record.value {
+        cedar_policy_core::ast::ValueKind::Record(fields) => {
+            Ok(Context::from(cedar_policy_core::ast::Context::Value(fields.clone())))
+        }
+        _ => Err("the context is not a record".to_owned()),
+    }
+}
+
+/// Judges the conditions of one (site, dataset): with the compiled program where a policy has
+/// one, and with Cedar's evaluator, built on first need, for the rest and wherever a program
+/// defers to Cedar (see [`crate::condition`]).
+struct Judge<'e> {
+    env: Env<'e>,
+    principal: &'e EntityUid,
+    action: &'e EntityUid,
+    resource: &'e EntityUid,
+    cedar: std::cell::OnceCell<Result<CedarEvaluator<'e>, String>>,
+}
+
+impl<'e> Judge<'e> {
+    fn cedar(&self) -> Result<&CedarEvaluator<'e>, String> {
+        self.cedar
+            .get_or_init(|| {
+                let context = to_context(self.env.context)?;
+                let request =
+                    Request::new(self.principal.clone(), self.action.clone(), self.resource.clone(), context, None)
+                        .map_err(|e| format!("could not build the Cedar request: {e}"))?;
+                let extensions = cedar_policy_core::extensions::Extensions::all_available();
+                Ok(CedarEvaluator::new(request.as_ref().clone(), self.env.entities, extensions))
+            })
+            .as_ref()
+            .map_err(String::clone)
+    }
+
+    /// Whether a policy's condition holds, or why it could not be evaluated.
+    fn holds(&self, c: &Condition) -> Result<bool, String> {
+        if let Some(program) = &c.program
+            && let Ok(held) = program.holds(&self.env)
+        {
+            return Ok(held);
+        }
+        use cedar_policy_core::ast::{Literal, ValueKind};
+        let v = self.cedar()?.interpret(&c.expr, &c.env).map_err(|e| e.to_string())?;
+        match v.value_kind() {
+            ValueKind::Lit(Literal::Bool(held)) => Ok(*held),
+            // A condition is a conjunction, so this cannot happen; if it did, the policy could
+            // not be judged, and its Safe is denied.
+            _ => Err(format!("the condition is not a boolean: {v}")),
+        }
+    }
+}
+
 fn obligations(bundle: &Bundle, facts: &Facts, members: &[MemberDecision]) -> Vec<Obligation> {
     type Places = (BTreeSet<String>, BTreeSet<String>);
     let mut out: BTreeMap<(String, Option<String>), (Obligation, Places)> = BTreeMap::new();
@@ -998,6 +1066,94 @@ mod tests {
         }
         assert!(out.len() >= 25, "the corpus is there");
         out
+    }
+
+    /// Every policy of the embedded bundle is compiled, and for every corpus request (and the
+    /// same asking for every dataset), at every site and dataset, with the whole context, each
+    /// compiled condition gives what Cedar's evaluator gives: the same boolean where Cedar
+    /// evaluates it, and a deferral to Cedar exactly where Cedar reports an error.
+    #[test]
+    fn compiled_conditions_agree_with_cedar() {
+        use crate::condition::AskCedar;
+        use cedar_policy_core::ast::{Literal, ValueKind};
+        let bundle = Bundle::load(&embedded::default_sources()).expect("bundle");
+        let options = DecideOptions { all_members: true };
+        let slices = &bundle.policies.slices;
+        let mut by_id: BTreeMap<&str, &Condition> = BTreeMap::new();
+        for m in bundle.federation.members.keys() {
+            let of = slices.of(m);
+            for slice in [&of.from_request, &of.from_dataset, &of.site] {
+                by_id.extend(slice.conditions.iter().map(|c| (c.id.as_str(), c)));
+            }
+        }
+        for slice in slices.permits.values().chain(slices.local.values()) {
+            by_id.extend(slice.conditions.iter().map(|c| (c.id.as_str(), c)));
+        }
+        assert_eq!(by_id.len(), bundle.policies.meta.len(), "every policy is in a slice");
+        let conditions: Vec<&Condition> = by_id.into_values().collect();
+        let uncompiled: Vec<&str> = conditions.iter().filter(|c| c.program.is_none()).map(|c| c.id.as_str()).collect();
+        assert!(uncompiled.is_empty(), "not compiled: {uncompiled:?}");
+        let mut cases = corpus();
+        for (name, req) in cases.clone() {
+            let mut all = req.clone();
+            all.datasets = bundle
+                .federation
+                .datasets
+                .values()
+                .map(|d| crate::request::RequestedDataset {
+                    id: d.id.clone(),
+                    variables: d.variables.iter().take(2).cloned().collect(),
+                })
+                .collect();
+            cases.push((format!("{name} (every dataset)"), all));
+        }
+        let (mut agreed, mut deferred) = (0, 0);
+        for (name, req) in cases {
+            let Ok(facts) = Facts::establish(&bundle, &req) else { continue };
+            let evaluator = Evaluator::new(&bundle, &req, &facts, options).expect("evaluator");
+            for (site, _, datasets) in evaluator.sites() {
+                for d in &datasets {
+                    let df = facts.datasets.get(d).expect("facts");
+                    let context = evaluator.context_value(site, d, df, &ContextReads::Whole).expect("context");
+                    let resource = uid(types::DATASET, d).expect("uid");
+                    let resource_value =
+                        CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(&resource).clone());
+                    let judge = Judge {
+                        env: Env {
+                            principal: &evaluator.principal_value,
+                            action: &evaluator.action_value,
+                            resource: &resource_value,
+                            context: &context,
+                            entities: evaluator.entities.as_ref(),
+                        },
+                        principal: &evaluator.principal,
+                        action: &evaluator.action,
+                        resource: &resource,
+                        cedar: std::cell::OnceCell::new(),
+                    };
+                    let cedar = judge.cedar().expect("Cedar evaluator");
+                    for c in &conditions {
+                        let program = c.program.as_ref().expect("compiled");
+                        let fast = program.holds(&judge.env);
+                        let slow = cedar.interpret(&c.expr, &c.env).map(|v| match v.value_kind() {
+                            ValueKind::Lit(Literal::Bool(b)) => *b,
+                            _ => panic!("{name}: `{}` is not boolean", c.id),
+                        });
+                        match (fast, slow) {
+                            (Ok(a), Ok(b)) => {
+                                assert_eq!(a, b, "{name}: `{}` at {site} on {d}", c.id);
+                                agreed += 1;
+                            }
+                            (Err(AskCedar), Err(_)) => deferred += 1,
+                            (fast, slow) => panic!("{name}: `{}` at {site} on {d}: {fast:?} vs {slow:?}", c.id),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(agreed > 10_000, "{agreed} evaluations compared");
+        // Where Cedar reports an error the decision reports Cedar's own (see `condition`'s tests).
+        eprintln!("{agreed} agreed, {deferred} deferred to Cedar");
     }
 
     /// Sliced evaluation (request slice once, dataset slice once per dataset) fires exactly the

@@ -19,6 +19,7 @@ pub mod bundle;
 pub mod cedar_tests;
 pub mod certification;
 pub mod compiled;
+pub mod condition;
 pub mod coverage;
 pub mod day;
 pub mod decision;

@@ -181,12 +181,17 @@ pub struct Condition {
     pub expr: cedar_policy_core::ast::Expr,
     /// Its slots' values (none for a static policy).
     pub env: cedar_policy_core::ast::SlotEnv,
+    /// The condition compiled, when it is written in the part of Cedar that
+    /// [`crate::condition`] compiles and has no slots.
+    pub program: Option<crate::condition::Program>,
 }
 
 impl Condition {
     fn of(policy: &Policy) -> Condition {
         let ast: &cedar_policy_core::ast::Policy = policy.as_ref();
-        Condition { id: policy.id().to_string(), expr: ast.condition(), env: ast.env().clone() }
+        let expr = ast.condition();
+        let program = if ast.env().is_empty() { crate::condition::Program::compile(&expr) } else { None };
+        Condition { id: policy.id().to_string(), expr, env: ast.env().clone(), program }
     }
 }
 
