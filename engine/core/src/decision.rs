@@ -11,7 +11,7 @@ use crate::request::DecisionRequest;
 use crate::scope::{Condition, ContextReads, Scope, Slice};
 #[cfg(test)]
 use cedar_policy::Authorizer;
-use cedar_policy::{Context, Effect, Entities, Entity, EntityUid, PolicySet, Request, RestrictedExpression};
+use cedar_policy::{Context, Effect, Entities, Entity, EntityUid, PolicySet, Request};
 use cedar_policy_core::ast::Value as CedarValue;
 use cedar_policy_core::evaluator::Evaluator as CedarEvaluator;
 use schemars::JsonSchema;
@@ -845,6 +845,31 @@ fn duo_name(df: &DatasetFacts) -> &'static str {
     }
 }
 
+/// An entity of the request, made directly from Cedar values: the attributes are values
+/// already, and `ancestors` is closed (see [`closed_entities`]).
+fn entity(
+    id: &EntityUid,
+    attrs: Vec<(&str, CedarValue)>,
+    ancestors: impl IntoIterator<Item = EntityUid>,
+) -> cedar_policy_core::ast::Entity {
+    cedar_policy_core::ast::Entity::new_with_attr_partial_value(
+        core_uid(id).clone(),
+        attrs.into_iter().map(|(name, v)| (name.into(), cedar_policy_core::ast::PartialValue::Value(v))),
+        HashSet::new(),
+        ancestors.into_iter().map(|a| core_uid(&a).clone()).collect(),
+        [],
+    )
+}
+
+fn core_uid(id: &EntityUid) -> &cedar_policy_core::ast::EntityUID {
+    id.as_ref()
+}
+
+/// A bundle entity as Cedar's own.
+fn core_entity(e: &Entity) -> cedar_policy_core::ast::Entity {
+    AsRef::<cedar_policy_core::ast::Entity>::as_ref(e).clone()
+}
+
 fn request_entity_list(
     bundle: &Bundle,
     req: &DecisionRequest,
@@ -852,46 +877,46 @@ fn request_entity_list(
     principal: &EntityUid,
     project: &EntityUid,
     options: DecideOptions,
-) -> Result<Vec<Entity>, String> {
+) -> Result<Vec<cedar_policy_core::ast::Entity>, String> {
     let st = &bundle.entities;
     // Only ancestors some policy tests membership in (see `scope::in_targets`).
-    let concept_uids = |set: &BTreeSet<String>| -> Result<HashSet<EntityUid>, String> {
+    let concept_uids = |set: &BTreeSet<String>| -> Result<Vec<EntityUid>, String> {
         set.iter().filter(|c| bundle.policies.tests_membership_in(c)).map(|c| uid(types::CONCEPT, c)).collect()
     };
-    let mut list: Vec<Entity> = Vec::new();
+    let concept = |iri: &str| -> Result<CedarValue, String> {
+        Ok(CedarValue::from(core_uid(&uid(types::CONCEPT, iri)?).clone()))
+    };
+    let mut list = Vec::new();
     let mut concepts: BTreeSet<String> = BTreeSet::new();
     let mut researcher_parents = concept_uids(&facts.researcher_parents)?;
     if let (Some(a), Some((country, for_profit))) = (&req.researcher.affiliation, &facts.affiliation) {
         let org = uid(types::ORGANISATION, a.id.as_deref().unwrap_or(&a.name))?;
-        let attrs = HashMap::from([
-            ("country".to_owned(), RestrictedExpression::new_entity_uid(uid(types::CONCEPT, country)?)),
-            ("forProfit".to_owned(), RestrictedExpression::new_bool(*for_profit)),
-        ]);
-        list.push(Entity::new(org.clone(), attrs, HashSet::new()).map_err(|e| e.to_string())?);
-        researcher_parents.insert(org);
+        let attrs = vec![("country", concept(country)?), ("forProfit", CedarValue::from(*for_profit))];
+        list.push(entity(&org, attrs, []));
+        researcher_parents.push(org);
         concepts.insert(country.clone());
     }
-    let attrs = HashMap::from([
-        ("location".to_owned(), RestrictedExpression::new_entity_uid(uid(types::CONCEPT, &facts.location)?)),
-        ("identityVerified".to_owned(), RestrictedExpression::new_bool(facts.identity_verified)),
-        ("affiliated".to_owned(), RestrictedExpression::new_bool(facts.affiliated)),
-    ]);
-    list.push(Entity::new(principal.clone(), attrs, researcher_parents).map_err(|e| e.to_string())?);
+    let attrs = vec![
+        ("location", concept(&facts.location)?),
+        ("identityVerified", CedarValue::from(facts.identity_verified)),
+        ("affiliated", CedarValue::from(facts.affiliated)),
+    ];
+    list.push(entity(principal, attrs, researcher_parents));
     concepts.insert(facts.location.clone());
-    let attrs = HashMap::from([
-        ("identifier".to_owned(), RestrictedExpression::new_string(req.project.id.trim().to_owned())),
-        ("commercial".to_owned(), RestrictedExpression::new_bool(facts.commercial)),
-        ("ethicsUntil".to_owned(), RestrictedExpression::new_long(facts.ethics_until)),
-        ("startDay".to_owned(), RestrictedExpression::new_long(facts.start_day)),
-        ("endDay".to_owned(), RestrictedExpression::new_long(facts.end_day)),
-    ]);
-    list.push(Entity::new(project.clone(), attrs, concept_uids(&facts.project_parents)?).map_err(|e| e.to_string())?);
+    let attrs = vec![
+        ("identifier", CedarValue::from(req.project.id.trim().to_owned())),
+        ("commercial", CedarValue::from(facts.commercial)),
+        ("ethicsUntil", CedarValue::from(facts.ethics_until)),
+        ("startDay", CedarValue::from(facts.start_day)),
+        ("endDay", CedarValue::from(facts.end_day)),
+    ];
+    list.push(entity(project, attrs, concept_uids(&facts.project_parents)?));
     concepts.insert(facts.output.kind.clone());
     let fed = &bundle.federation;
     let mut members: BTreeSet<&str> = BTreeSet::new();
     for d in facts.datasets.keys() {
         if let (Some(e), Some(ds)) = (st.datasets.get(d), fed.datasets.get(d)) {
-            list.push(e.clone());
+            list.push(core_entity(e));
             members.insert(&ds.holder);
             concepts.insert(ds.deidentification.clone());
         }
@@ -901,11 +926,11 @@ fn request_entity_list(
     }
     for m in members {
         if let (Some(e), Some(member)) = (st.members.get(m), fed.members.get(m)) {
-            list.push(e.clone());
+            list.push(core_entity(e));
             concepts.insert(member.country.clone());
         }
     }
-    list.extend(concepts.iter().filter_map(|c| st.concepts.get(c).cloned()));
+    list.extend(concepts.iter().filter_map(|c| st.concepts.get(c).map(core_entity)));
     Ok(list)
 }
 
@@ -915,9 +940,9 @@ fn request_entity_list(
 /// an organisation that has no parents, a dataset's is its holder and a member has none. So
 /// Cedar's transitive closure (most of the cost of building the entities) is not computed
 /// again; `entities_are_closed` checks this against Cedar's own closure for every example.
-fn closed_entities(list: Vec<Entity>) -> Result<Entities, String> {
+fn closed_entities(list: Vec<cedar_policy_core::ast::Entity>) -> Result<Entities, String> {
     cedar_policy_core::entities::Entities::from_entities(
-        list.into_iter().map(|e| AsRef::<cedar_policy_core::ast::Entity>::as_ref(&e).clone()),
+        list,
         None::<&cedar_policy_core::entities::NoEntitiesSchema>,
         cedar_policy_core::entities::TCComputation::AssumeAlreadyComputed,
         cedar_policy_core::extensions::Extensions::all_available(),
@@ -1068,6 +1093,26 @@ mod tests {
         out
     }
 
+    /// The corpus, and each request again asking for every dataset of the federation, so that
+    /// datasets differing in tier, conditions and approvals meet in one request.
+    fn corpus_and_every_dataset(bundle: &Bundle) -> Vec<(String, DecisionRequest)> {
+        let mut cases = corpus();
+        for (name, req) in cases.clone() {
+            let mut all = req.clone();
+            all.datasets = bundle
+                .federation
+                .datasets
+                .values()
+                .map(|d| crate::request::RequestedDataset {
+                    id: d.id.clone(),
+                    variables: d.variables.iter().take(2).cloned().collect(),
+                })
+                .collect();
+            cases.push((format!("{name} (every dataset)"), all));
+        }
+        cases
+    }
+
     /// Every policy of the embedded bundle is compiled, and for every corpus request (and the
     /// same asking for every dataset), at every site and dataset, with the whole context, each
     /// compiled condition gives what Cedar's evaluator gives: the same boolean where Cedar
@@ -1093,20 +1138,7 @@ mod tests {
         let conditions: Vec<&Condition> = by_id.into_values().collect();
         let uncompiled: Vec<&str> = conditions.iter().filter(|c| c.program.is_none()).map(|c| c.id.as_str()).collect();
         assert!(uncompiled.is_empty(), "not compiled: {uncompiled:?}");
-        let mut cases = corpus();
-        for (name, req) in cases.clone() {
-            let mut all = req.clone();
-            all.datasets = bundle
-                .federation
-                .datasets
-                .values()
-                .map(|d| crate::request::RequestedDataset {
-                    id: d.id.clone(),
-                    variables: d.variables.iter().take(2).cloned().collect(),
-                })
-                .collect();
-            cases.push((format!("{name} (every dataset)"), all));
-        }
+        let cases = corpus_and_every_dataset(&bundle);
         let (mut agreed, mut deferred) = (0, 0);
         for (name, req) in cases {
             let Ok(facts) = Facts::establish(&bundle, &req) else { continue };
@@ -1164,22 +1196,7 @@ mod tests {
         let options = DecideOptions { all_members: true };
         let mut compared = 0;
         let authorizer = Authorizer::new();
-        let mut cases = corpus();
-        // Each request again asking for every dataset of the federation, so that datasets
-        // differing in tier, conditions and approvals meet in one request.
-        for (name, req) in cases.clone() {
-            let mut all = req.clone();
-            all.datasets = bundle
-                .federation
-                .datasets
-                .values()
-                .map(|d| crate::request::RequestedDataset {
-                    id: d.id.clone(),
-                    variables: d.variables.iter().take(2).cloned().collect(),
-                })
-                .collect();
-            cases.push((format!("{name} (every dataset)"), all));
-        }
+        let cases = corpus_and_every_dataset(&bundle);
         for (name, req) in cases {
             let Ok(facts) = Facts::establish(&bundle, &req) else { continue };
             let mut evaluator = Evaluator::new(&bundle, &req, &facts, options).expect("evaluator");
@@ -1236,7 +1253,8 @@ mod tests {
                 let principal = uid(types::RESEARCHER, &req.researcher.id).expect("uid");
                 let project = uid(types::PROJECT, &req.project.id).expect("uid");
                 let list = request_entity_list(&bundle, &req, &facts, &principal, &project, options).expect("list");
-                let computed = Entities::from_entities(list.clone(), None).expect("Cedar's closure");
+                let computed =
+                    Entities::from_entities(list.iter().cloned().map(Entity::from), None).expect("Cedar's closure");
                 let closed = closed_entities(list).expect("closed");
                 assert_eq!(computed.iter().count(), closed.iter().count(), "{name}");
                 for e in computed.iter() {
