@@ -473,14 +473,13 @@ impl<'a, 't> Evaluator<'a, 't> {
         let project = uid(types::PROJECT, &req.project.id)?;
         let action = uid(types::ACTION, req.action.name())?;
         let entities = closed_entities(request_entity_list(bundle, req, facts, &principal, &project, options)?)?;
-        let value = |id: &EntityUid| CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(id).clone());
         Ok(Evaluator {
             bundle,
             facts,
             options,
             entities,
-            principal_value: value(&principal),
-            action_value: value(&action),
+            principal_value: uid_value(&principal),
+            action_value: uid_value(&action),
             principal,
             action,
             project,
@@ -675,10 +674,11 @@ impl<'a, 't> Evaluator<'a, 't> {
         local.iter().for_each(|l| reads.merge(&l.reads));
         let context = self.context_value(site, dataset, df, &reads.context)?;
         let resource = uid(types::DATASET, dataset)?;
-        let resource_value = CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(&resource).clone());
+        let resource_value = uid_value(&resource);
 
         // One judge for every slice of this call: Cedar's authorizer would build an evaluator
-        // per policy set, and wrap every result in a response.
+        // per policy set, and wrap every result in a response. (Built field by field, as
+        // `self.trace` is borrowed mutably beside it.)
         let evaluator = Judge {
             env: Env {
                 principal: &self.principal_value,
@@ -865,6 +865,11 @@ fn core_uid(id: &EntityUid) -> &cedar_policy_core::ast::EntityUID {
     id.as_ref()
 }
 
+/// An entity reference as a Cedar value.
+fn uid_value(id: &EntityUid) -> CedarValue {
+    CedarValue::from(core_uid(id).clone())
+}
+
 /// A bundle entity as Cedar's own.
 fn core_entity(e: &Entity) -> cedar_policy_core::ast::Entity {
     AsRef::<cedar_policy_core::ast::Entity>::as_ref(e).clone()
@@ -883,9 +888,7 @@ fn request_entity_list(
     let concept_uids = |set: &BTreeSet<String>| -> Result<Vec<EntityUid>, String> {
         set.iter().filter(|c| bundle.policies.tests_membership_in(c)).map(|c| uid(types::CONCEPT, c)).collect()
     };
-    let concept = |iri: &str| -> Result<CedarValue, String> {
-        Ok(CedarValue::from(core_uid(&uid(types::CONCEPT, iri)?).clone()))
-    };
+    let concept = |iri: &str| -> Result<CedarValue, String> { Ok(uid_value(&uid(types::CONCEPT, iri)?)) };
     let mut list = Vec::new();
     let mut concepts: BTreeSet<String> = BTreeSet::new();
     let mut researcher_parents = concept_uids(&facts.researcher_parents)?;
@@ -1148,8 +1151,7 @@ mod tests {
                     let df = facts.datasets.get(d).expect("facts");
                     let context = evaluator.context_value(site, d, df, &ContextReads::Whole).expect("context");
                     let resource = uid(types::DATASET, d).expect("uid");
-                    let resource_value =
-                        CedarValue::from(AsRef::<cedar_policy_core::ast::EntityUID>::as_ref(&resource).clone());
+                    let resource_value = uid_value(&resource);
                     let judge = Judge {
                         env: Env {
                             principal: &evaluator.principal_value,
